@@ -1,0 +1,276 @@
+//! The command line: clap definitions (doc comments are the `--help` text) and the
+//! dispatch from a parsed command line to the library.
+
+use crate::Hint;
+use crate::error::{Error, Result};
+use crate::gate::{self, AcceptOptions};
+use crate::license::{EMBEDDED_PRODUCT, License, is_digest, sanitize};
+use crate::store::Locations;
+use crate::verify;
+use clap::{Args, Parser, Subcommand};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0    accepted now or before; verify: the receipt is valid for this license
+  1    runtime error (I/O, permissions, unusable license file, unsafe receipt directory)
+  2    usage error
+  3    declined
+  4    acceptance required but nobody can be asked (no terminal, no flag, no env)
+  5    verify: no receipt
+  6    verify: receipt for another license text; --accept-eula=HEX: HEX is not this text's digest
+  7    verify: receipt unreadable, malformed, of an unknown schema, for another product, or tampered
+  130  interrupted (Ctrl-C); nothing was written
+
+Environment:
+  EULA_GATE_ACCEPT       comma-separated products whose license is accepted (e.g. portsip-pbx);
+                         any other value (yes, true, 1) is never consent
+  EULA_GATE_RECEIPT_DIR  receipt directory (default: /var/lib/eula-gate for root, else
+                         $XDG_DATA_HOME/eula-gate or ~/.local/share/eula-gate)
+  DEBIAN_FRONTEND=noninteractive  never ask (as --non-interactive)
+  NO_COLOR               no colours";
+
+/// Show a software license, require explicit typed consent, and record it in a
+/// hashed receipt that installers, package scripts and services can check.
+///
+/// With no command, runs `accept`: the gate for the embedded PortSIP Software
+/// End-User License Agreement (product portsip-pbx) unless --license and --product
+/// name another.
+#[derive(Debug, Parser)]
+#[command(name = "eula-gate", version, after_help = AFTER_HELP, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub accept: AcceptArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Product whose license is gated: lower-case letters, digits, '.', '_' and '-', at
+    /// most 64 [default: portsip-pbx]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub product: Option<String>,
+    /// License text file to gate instead of the embedded PortSIP EULA (UTF-8; needs
+    /// --product)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub license: Option<PathBuf>,
+    /// Title of the --license text [default: its first non-empty line]
+    #[arg(long, global = true, value_name = "TEXT")]
+    pub title: Option<String>,
+    /// Directory that holds the receipts [default: $EULA_GATE_RECEIPT_DIR, else
+    /// /var/lib/eula-gate for root, else your data directory]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub receipt_dir: Option<PathBuf>,
+}
+
+/// Options of `accept`.
+#[derive(Debug, Args, Default)]
+pub struct AcceptArgs {
+    /// Accept the license without asking, for unattended installs. With =SHA256, accept
+    /// only if that is the license digest (`eula-gate hash`); else exit 6
+    #[arg(long, value_name = "SHA256", num_args = 0..=1, require_equals = true)]
+    pub accept_eula: Option<Option<String>>,
+    /// Never ask: without --accept-eula or EULA_GATE_ACCEPT, exit 4 at once
+    #[arg(long)]
+    pub non_interactive: bool,
+    /// Print the license whole instead of paging it full-screen
+    #[arg(long)]
+    pub plain: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the license, obtain explicit typed consent, write the receipt (the default)
+    Accept(AcceptArgs),
+    /// Check the receipt: exit 0 in silence when the license is accepted, else 5, 6 or 7
+    Verify(VerifyArgs),
+    /// Print the license text (normalized; `eula-gate show | sha256sum` gives its digest)
+    Show,
+    /// Print the license digest: SHA-256 of the normalized text, for packagers to pin
+    Hash,
+    /// Withdraw acceptance: remove the receipt
+    Revoke,
+}
+
+/// Options of `verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Expected license digest (64 hex digits) instead of a license text
+    #[arg(long, value_name = "HEX", conflicts_with = "license")]
+    pub sha256: Option<String>,
+    /// Print one JSON object on stdout: status, product, receipt, expected_sha256, ...
+    #[arg(long)]
+    pub json: bool,
+    /// Print nothing; the exit code says it all
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let common = cli.common;
+    let product = product_name(&common)?;
+    let hint = Hint::new(&product, common.license.as_deref(), common.title.as_deref());
+    match cli.command {
+        None => accept(&common, &product, cli.accept, &hint),
+        Some(Command::Accept(args)) => accept(&common, &product, args, &hint),
+        Some(Command::Verify(args)) => verify(&common, &product, &args, &hint),
+        Some(Command::Show) => show(&load_license(&common)?),
+        Some(Command::Hash) => print_stdout(&format!("{}\n", load_license(&common)?.sha256)),
+        Some(Command::Revoke) => revoke(&common, &product),
+    }
+}
+
+/// Whether `name` is a valid product name: `^[a-z0-9][a-z0-9._-]{0,63}$`.
+pub fn is_product_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    (1..=64).contains(&bytes.len())
+        && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+fn product_name(common: &CommonArgs) -> Result<String> {
+    match (&common.product, &common.license) {
+        (Some(name), _) if is_product_name(name) => Ok(name.clone()),
+        (Some(name), _) => Err(Error::Usage(format!(
+            "--product {name:?} is not a product name: use 1 to 64 lower-case letters, digits, \
+             '.', '_' or '-', starting with a letter or digit (e.g. portsip-pbx)"
+        ))),
+        (None, Some(_)) => Err(Error::Usage(
+            "--license needs --product NAME, so that its receipt is not taken for portsip-pbx's".into(),
+        )),
+        (None, None) => Ok(EMBEDDED_PRODUCT.to_owned()),
+    }
+}
+
+fn load_license(common: &CommonArgs) -> Result<License> {
+    match (&common.license, &common.title) {
+        (Some(path), title) => License::from_file(path, title.as_deref()),
+        (None, Some(_)) => Err(Error::Usage("--title goes with --license FILE".into())),
+        (None, None) => Ok(License::embedded()),
+    }
+}
+
+fn accept(common: &CommonArgs, product: &str, args: AcceptArgs, hint: &Hint) -> Result<()> {
+    let license = load_license(common)?;
+    let locations = Locations::resolve(common.receipt_dir.as_deref())?;
+    let options = AcceptOptions {
+        accept_flag: args.accept_eula,
+        non_interactive: args.non_interactive,
+        plain: args.plain,
+    };
+    gate::accept(product, &license, &locations, &options, hint).map(|_| ())
+}
+
+fn verify(common: &CommonArgs, product: &str, args: &VerifyArgs, hint: &Hint) -> Result<()> {
+    let expected = match &args.sha256 {
+        Some(hex) => {
+            let hex = hex.trim().to_ascii_lowercase();
+            if !is_digest(&hex) {
+                return Err(Error::Usage(format!(
+                    "--sha256 {hex:?} is not a license digest (64 hex digits); `eula-gate hash` prints it"
+                )));
+            }
+            hex
+        }
+        None => load_license(common)?.sha256.into_owned(),
+    };
+    let locations = Locations::resolve(common.receipt_dir.as_deref())?;
+    let report = verify::verify(product, &expected, &locations);
+    if args.json {
+        print_stdout(&format!("{}\n", report.to_json(hint)))?;
+    }
+    match report.error(hint) {
+        None => Ok(()),
+        Some(error) if args.quiet || args.json => Err(Error::Quiet(Box::new(error))),
+        Some(error) => Err(error),
+    }
+}
+
+fn show(license: &License) -> Result<()> {
+    // Piped: the exact normalized text, so it hashes to the digest. On a terminal:
+    // made harmless, since the file may hold escape sequences.
+    if std::io::stdout().is_terminal() {
+        print_stdout(&sanitize(&license.text))
+    } else {
+        print_stdout(&license.text)
+    }
+}
+
+fn revoke(common: &CommonArgs, product: &str) -> Result<()> {
+    let locations = Locations::resolve(common.receipt_dir.as_deref())?;
+    let path = locations.primary.path(product);
+    if locations.primary.remove(product)? {
+        eprintln!(
+            "eula-gate: removed {}; the license is no longer accepted for {product}",
+            path.display()
+        );
+    } else {
+        eprintln!(
+            "eula-gate: no receipt for {product} at {}; nothing to revoke",
+            path.display()
+        );
+    }
+    if let Some(system) = &locations.system_fallback {
+        let system_path = system.path(product);
+        if system_path.exists() {
+            eprintln!(
+                "eula-gate: note: the system receipt {} still counts for `eula-gate verify`; run \
+                 `sudo eula-gate revoke` to remove it",
+                system_path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn print_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        // A reader that stopped early (`| head`) is not an error of ours.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::Runtime(format!("cannot write to standard output: {e}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn product_names_follow_the_contract() {
+        for ok in ["portsip-pbx", "a", "0", "a.b_c-d", &"a".repeat(64)] {
+            assert!(is_product_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "-a",
+            ".a",
+            "_a",
+            "A",
+            "a/b",
+            "..",
+            "a\0b",
+            "a b",
+            "é",
+            &"a".repeat(65),
+        ] {
+            assert!(!is_product_name(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,76 @@
+//! One error type for the whole tool; `Error::code` is the only place that decides
+//! the exit status a script sees.
+
+use std::fmt;
+
+/// Everything that ends a run without success. Each message names what failed and
+/// what to do next.
+#[derive(Debug)]
+pub enum Error {
+    /// Exit 1: I/O, permissions, an unusable license file, an unsafe receipt directory.
+    Runtime(String),
+    /// Exit 2: the command line or the environment asks for something impossible.
+    Usage(String),
+    /// Exit 3: the person declined the license.
+    Declined(String),
+    /// Exit 4: acceptance is required and nobody can be asked.
+    NobodyToAsk(String),
+    /// Exit 5: `verify` found no receipt.
+    NoReceipt(String),
+    /// Exit 6: the receipt (or a pinned digest) is for another license text.
+    LicenseChanged(String),
+    /// Exit 7: the receipt is unreadable, malformed, of another schema or product, or tampered.
+    InvalidReceipt(String),
+    /// Exit 130: interrupted by Ctrl-C; nothing was written.
+    Interrupted,
+    /// The same exit status as the inner error, but nothing is printed (`verify --quiet`).
+    Quiet(Box<Error>),
+}
+
+impl Error {
+    /// The exit status for this error, as the contract's table gives it.
+    pub fn code(&self) -> u8 {
+        match self {
+            Error::Runtime(_) => 1,
+            Error::Usage(_) => 2,
+            Error::Declined(_) => 3,
+            Error::NobodyToAsk(_) => 4,
+            Error::NoReceipt(_) => 5,
+            Error::LicenseChanged(_) => 6,
+            Error::InvalidReceipt(_) => 7,
+            Error::Interrupted => 130,
+            Error::Quiet(inner) => inner.code(),
+        }
+    }
+
+    /// Whether `main` should print this error at all.
+    pub fn is_quiet(&self) -> bool {
+        matches!(self, Error::Quiet(_))
+    }
+
+    /// Builds a runtime error about `path` from an I/O error, with the next step.
+    pub fn io(action: &str, path: &std::path::Path, err: &std::io::Error, next: &str) -> Error {
+        Error::Runtime(format!("cannot {action} {}: {err}; {next}", path.display()))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Runtime(m)
+            | Error::Usage(m)
+            | Error::Declined(m)
+            | Error::NobodyToAsk(m)
+            | Error::NoReceipt(m)
+            | Error::LicenseChanged(m)
+            | Error::InvalidReceipt(m) => f.write_str(m),
+            Error::Interrupted => f.write_str("interrupted; nothing was written"),
+            Error::Quiet(inner) => inner.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The result type used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

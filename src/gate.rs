@@ -1,0 +1,210 @@
+//! `accept`: the gate. Decides in the contract's order: an existing valid receipt,
+//! `--accept-eula`, `EULA_GATE_ACCEPT`, a person at a terminal, else refuse.
+
+use crate::Hint;
+use crate::error::{Error, Result};
+use crate::license::{License, is_digest, sanitize};
+use crate::receipt::{Acceptance, AcceptedBy, Method, now_timestamp, to_file_bytes};
+use crate::store::Locations;
+use crate::term::{self, prompt::Answer, signals};
+use crate::verify::{self, Status};
+use std::path::PathBuf;
+
+/// Environment variable naming the products whose license is accepted.
+pub const ACCEPT_ENV: &str = "EULA_GATE_ACCEPT";
+
+/// How `accept` may obtain consent.
+#[derive(Debug, Clone, Default)]
+pub struct AcceptOptions {
+    /// `--accept-eula` (`Some(None)`) or `--accept-eula=HEX` (`Some(Some(HEX))`).
+    pub accept_flag: Option<Option<String>>,
+    /// `--non-interactive`: never ask.
+    pub non_interactive: bool,
+    /// `--plain`: print the text whole instead of paging.
+    pub plain: bool,
+}
+
+/// How `accept` ended well.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Accepted {
+    /// A valid receipt already existed.
+    Already { receipt: PathBuf },
+    /// Consent was recorded now.
+    Now { receipt: PathBuf, method: Method },
+}
+
+/// Runs the gate for `product` and `license`. `hint` spells the commands that reach
+/// this license again, for messages.
+pub fn accept(
+    product: &str,
+    license: &License,
+    locations: &Locations,
+    options: &AcceptOptions,
+    hint: &Hint,
+) -> Result<Accepted> {
+    // 1. A valid receipt for this exact text: done, silently but for one line.
+    let report = verify::verify(product, &license.sha256, locations);
+    if report.status == Status::Accepted {
+        eprintln!(
+            "eula-gate: {} already accepted for {product} on {} ({})",
+            license.title,
+            report.accepted_at.as_deref().unwrap_or("an earlier date"),
+            report.receipt.display()
+        );
+        return Ok(Accepted::Already {
+            receipt: report.receipt,
+        });
+    }
+    // 2. The flag, optionally pinned to a digest.
+    if let Some(pinned) = &options.accept_flag {
+        if let Some(hex) = pinned {
+            let hex = hex.trim().to_ascii_lowercase();
+            if !is_digest(&hex) {
+                return Err(Error::Usage(format!(
+                    "--accept-eula={hex} is not a license digest (64 hex digits); `eula-gate hash` prints it"
+                )));
+            }
+            if hex != license.sha256 {
+                return Err(Error::LicenseChanged(format!(
+                    "--accept-eula={hex} is not the digest of the {} for {product}, which is {}: \
+                     the text is not the one that was reviewed, so nothing was written; review it \
+                     with `{}` and pin the new digest",
+                    license.title,
+                    license.sha256,
+                    hint.command("show")
+                )));
+            }
+        }
+        return record(product, license, locations, Method::Flag, None);
+    }
+    // 3. The environment, which must name this product.
+    if let Some(value) = std::env::var_os(ACCEPT_ENV) {
+        let value = value.to_string_lossy();
+        if env_names_product(&value, product) {
+            return record(product, license, locations, Method::Env, None);
+        }
+        if !value.trim().is_empty() {
+            eprintln!(
+                "eula-gate: warning: {ACCEPT_ENV}={value:?} does not name {product}, so it is not \
+                 consent to its license; set {ACCEPT_ENV}={product} to accept it"
+            );
+        }
+    }
+    // 4. A person at a terminal.
+    if can_ask(options) {
+        if report.status == Status::LicenseChanged {
+            eprintln!(
+                "eula-gate: the {} changed since it was accepted on {}; please review it again",
+                license.title,
+                report.accepted_at.as_deref().unwrap_or("an earlier date")
+            );
+        }
+        let read_to_end = show_and_ask(license, options)?;
+        return record(
+            product,
+            license,
+            locations,
+            Method::Interactive,
+            Some(read_to_end),
+        );
+    }
+    // 5. Nobody to ask: refuse at once.
+    Err(Error::NobodyToAsk(format!(
+        "the {title} for {product} must be accepted, and there is no terminal to ask on \
+         (or --non-interactive / DEBIAN_FRONTEND=noninteractive is set).\n\
+         Read it with `{show}`, then accept it with `{accept} --accept-eula` \
+         or by setting {ACCEPT_ENV}={product}.",
+        title = license.title,
+        show = hint.command("show"),
+        accept = hint.command(""),
+    )))
+}
+
+/// Whether the comma-separated list in `value` names `product`.
+pub fn env_names_product(value: &str, product: &str) -> bool {
+    value.split(',').any(|item| item.trim() == product)
+}
+
+fn can_ask(options: &AcceptOptions) -> bool {
+    !options.non_interactive
+        && std::env::var_os("DEBIAN_FRONTEND").is_none_or(|v| v != "noninteractive")
+        && term::stdio_is_terminal()
+}
+
+/// Shows the text, asks, and returns whether the reader reached the end of the text.
+fn show_and_ask(license: &License, options: &AcceptOptions) -> Result<bool> {
+    signals::install();
+    signals::install_panic_hook();
+    let text = sanitize(&license.text);
+    let _ = options.plain;
+    term::print_plain(&license.title, &text)
+        .map_err(|e| Error::Runtime(format!("cannot write the license to the terminal: {e}")))?;
+    let read_to_end = true;
+    match term::prompt::ask(&license.title) {
+        Answer::Accept => Ok(read_to_end),
+        Answer::Decline => Err(Error::Declined(format!(
+            "declined the {}; nothing was written",
+            license.title
+        ))),
+        Answer::EndOfInput => Err(Error::Declined(format!(
+            "no answer (end of input); the {} was not accepted and nothing was written",
+            license.title
+        ))),
+        Answer::TooManyTries => Err(Error::Declined(format!(
+            "no \"yes\" or \"no\" after {} tries; the {} was not accepted and nothing was written",
+            term::prompt::MAX_ATTEMPTS,
+            license.title
+        ))),
+    }
+}
+
+fn record(
+    product: &str,
+    license: &License,
+    locations: &Locations,
+    method: Method,
+    read_to_end: Option<bool>,
+) -> Result<Accepted> {
+    signals::hold_exit_signals();
+    let acceptance = Acceptance {
+        product,
+        license,
+        method,
+        accepted_by: AcceptedBy::current(),
+        accepted_at: now_timestamp(),
+        read_to_end,
+    };
+    let bytes = to_file_bytes(&acceptance.to_receipt());
+    let receipt = locations.primary.write_atomically(product, &bytes)?;
+    eprintln!(
+        "eula-gate: accepted the {} for {product} ({}); receipt: {}",
+        license.title,
+        method.as_str(),
+        receipt.display()
+    );
+    Ok(Accepted::Now { receipt, method })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_list_naming_the_product_is_consent() {
+        assert!(env_names_product("portsip-pbx", "portsip-pbx"));
+        assert!(env_names_product("other, portsip-pbx ,x", "portsip-pbx"));
+        for value in [
+            "",
+            "yes",
+            "Y",
+            "true",
+            "1",
+            "all",
+            "other",
+            "portsip-pbx-demo",
+            "PORTSIP-PBX",
+        ] {
+            assert!(!env_names_product(value, "portsip-pbx"), "{value}");
+        }
+    }
+}

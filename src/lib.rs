@@ -1,0 +1,67 @@
+//! eula-gate: show a license, require explicit typed consent, and record it in a
+//! hashed receipt that installers, package scripts and services can check.
+//!
+//! A Rust installer can call the gate directly: [`gate::accept`] runs the decision
+//! in the contract's order and [`verify::verify`] checks a receipt.
+
+pub mod cli;
+pub mod error;
+pub mod gate;
+pub mod license;
+mod normalize;
+pub mod receipt;
+pub mod store;
+pub mod term;
+pub mod verify;
+
+pub use error::{Error, Result};
+pub use normalize::{NormalizeError, normalize};
+
+use std::path::Path;
+
+/// Spells the `eula-gate` command lines that reach the same license, for messages
+/// that tell a person what to run next.
+#[derive(Debug, Clone, Default)]
+pub struct Hint {
+    options: String,
+}
+
+impl Hint {
+    /// The options that select `product` and the license file, if any.
+    pub fn new(product: &str, license: Option<&Path>, title: Option<&str>) -> Hint {
+        let mut options = String::new();
+        if product != license::EMBEDDED_PRODUCT || license.is_some() {
+            options.push_str(&format!(" --product {product}"));
+        }
+        if let Some(path) = license {
+            options.push_str(&format!(
+                " --license {}",
+                shell_quote(&path.display().to_string())
+            ));
+        }
+        if let Some(title) = title {
+            options.push_str(&format!(" --title {}", shell_quote(title)));
+        }
+        Hint { options }
+    }
+
+    /// `eula-gate SUBCOMMAND OPTIONS` (no subcommand for an empty `sub`).
+    pub fn command(&self, sub: &str) -> String {
+        if sub.is_empty() {
+            format!("eula-gate{}", self.options)
+        } else {
+            format!("eula-gate {sub}{}", self.options)
+        }
+    }
+}
+
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-+=:,@".contains(&b))
+    {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}

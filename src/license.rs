@@ -1,0 +1,259 @@
+//! The license text: embedded or from a file, normalized, digested, and made safe to
+//! show on a terminal.
+
+use crate::error::{Error, Result};
+use crate::normalize::{NormalizeError, normalize};
+use sha2::{Digest, Sha256};
+use std::borrow::Cow;
+use std::io::Read;
+use std::path::Path;
+
+include!(concat!(env!("OUT_DIR"), "/embedded_digest.rs"));
+
+/// The embedded default license text (already in normal form; `build.rs` checks).
+pub const EMBEDDED_TEXT: &str = include_str!("../assets/licenses/portsip-eula.txt");
+/// The product the embedded license belongs to.
+pub const EMBEDDED_PRODUCT: &str = "portsip-pbx";
+/// The id of the embedded license.
+pub const EMBEDDED_ID: &str = "portsip-eula";
+/// The title of the embedded license.
+pub const EMBEDDED_TITLE: &str = "PortSIP Software End-User License Agreement";
+/// License files larger than this are refused, so a wrong path never exhausts memory.
+pub const MAX_LICENSE_BYTES: u64 = 32 * 1024 * 1024;
+/// Titles longer than this (in characters) are cut, with an ellipsis.
+const MAX_TITLE_CHARS: usize = 200;
+
+/// A license text ready to be gated: normalized, with its digest.
+#[derive(Debug, Clone)]
+pub struct License {
+    /// Short identifier recorded in the receipt (`portsip-eula`, or from the file name).
+    pub id: String,
+    /// Human title, shown in the pager and in messages.
+    pub title: String,
+    /// The normalized text.
+    pub text: Cow<'static, str>,
+    /// SHA-256 of `text`, lower-case hex.
+    pub sha256: Cow<'static, str>,
+}
+
+impl License {
+    /// The embedded PortSIP license; its digest is a compile-time constant.
+    pub fn embedded() -> License {
+        License {
+            id: EMBEDDED_ID.to_owned(),
+            title: EMBEDDED_TITLE.to_owned(),
+            text: Cow::Borrowed(EMBEDDED_TEXT),
+            sha256: Cow::Borrowed(EMBEDDED_SHA256),
+        }
+    }
+
+    /// Reads, normalizes and digests a license file. `title` overrides the first
+    /// non-empty line as the title.
+    pub fn from_file(path: &Path, title: Option<&str>) -> Result<License> {
+        let raw = read_bounded(path)?;
+        License::from_bytes(&raw, &path.display().to_string(), file_id(path), title)
+    }
+
+    /// Builds a license from raw bytes; `origin` names the source in error messages.
+    pub fn from_bytes(raw: &[u8], origin: &str, id: String, title: Option<&str>) -> Result<License> {
+        let text = normalize(raw).map_err(|e| match e {
+            NormalizeError::NotUtf8 { offset } => Error::Runtime(format!(
+                "license file {origin} is not UTF-8 text (invalid byte at offset {offset}); \
+                 convert it to UTF-8, e.g. with iconv, and try again"
+            )),
+            NormalizeError::Empty => Error::Runtime(format!(
+                "license file {origin} is empty or holds only blanks; pass the file that holds \
+                 the license text"
+            )),
+        })?;
+        let title = match title.map(str::trim) {
+            Some("") => {
+                return Err(Error::Usage(
+                    "--title is empty; give the license's title or leave --title out".into(),
+                ));
+            }
+            Some(t) => clip_title(t),
+            None => clip_title(text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("")),
+        };
+        let sha256 = sha256_hex(text.as_bytes());
+        Ok(License {
+            id,
+            title,
+            text: Cow::Owned(text),
+            sha256: Cow::Owned(sha256),
+        })
+    }
+}
+
+/// SHA-256 of `bytes` as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for byte in Sha256::digest(bytes) {
+        out.push(HEX[usize::from(byte >> 4)] as char);
+        out.push(HEX[usize::from(byte & 15)] as char);
+    }
+    out
+}
+
+/// Whether `s` has the form of a license digest: 64 lower-case hex digits.
+pub fn is_digest(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+fn read_bounded(path: &Path) -> Result<Vec<u8>> {
+    let next = "check the --license path and its permissions";
+    let file = std::fs::File::open(path).map_err(|e| Error::io("read license file", path, &e, next))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| Error::io("read license file", path, &e, next))?;
+    if meta.is_dir() {
+        return Err(Error::Runtime(format!(
+            "license file {} is a directory; pass the license text file itself",
+            path.display()
+        )));
+    }
+    let mut raw = Vec::new();
+    file.take(MAX_LICENSE_BYTES + 1)
+        .read_to_end(&mut raw)
+        .map_err(|e| Error::io("read license file", path, &e, next))?;
+    if raw.len() as u64 > MAX_LICENSE_BYTES {
+        return Err(Error::Runtime(format!(
+            "license file {} is larger than {} MiB, the most eula-gate accepts; \
+             check that it is the license text",
+            path.display(),
+            MAX_LICENSE_BYTES / (1024 * 1024)
+        )));
+    }
+    Ok(raw)
+}
+
+/// The license id for a file: its stem, lower-cased, reduced to `[a-z0-9._-]`.
+fn file_id(path: &Path) -> String {
+    let stem = path.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
+    let id: String = stem
+        .chars()
+        .map(|c| c.to_ascii_lowercase())
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        .take(64)
+        .collect();
+    if id.is_empty() { "license".to_owned() } else { id }
+}
+
+fn clip_title(title: &str) -> String {
+    let title = sanitize(title);
+    if title.chars().count() <= MAX_TITLE_CHARS {
+        return title.into_owned();
+    }
+    let mut clipped: String = title.chars().take(MAX_TITLE_CHARS - 1).collect();
+    clipped.push('…');
+    clipped
+}
+
+/// Makes text harmless to print on a terminal: control characters become their
+/// visible Control Pictures (ESC shows as `␛`), C1 controls become U+FFFD, and
+/// bidirectional overrides, embeddings and isolates are dropped. Tabs and line
+/// feeds are kept. Borrows when nothing needs to change.
+pub fn sanitize(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_sanitizing) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            '\0'..='\x1f' => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}')),
+            '\x7f' => out.push('\u{2421}'),
+            '\u{80}'..='\u{9f}' => out.push('\u{FFFD}'),
+            '\u{2028}' | '\u{2029}' => out.push(' '),
+            c if is_bidi_control(c) => {}
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_sanitizing(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c) || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_digest_matches_the_text_and_the_contract() {
+        assert_eq!(sha256_hex(EMBEDDED_TEXT.as_bytes()), EMBEDDED_SHA256);
+        assert_eq!(
+            EMBEDDED_SHA256,
+            "a47b50dbf69326d43b53b6a83a575341f184c5a686ddb8006d0c3512743519c8"
+        );
+    }
+
+    #[test]
+    fn windows_endings_bom_and_trailing_blanks_give_the_same_text() {
+        let plain = normalize(b"Title\n\nSome terms.\nMore\n").unwrap();
+        for variant in [
+            &b"\xEF\xBB\xBFTitle\r\n\r\nSome terms.\r\nMore\r\n"[..],
+            b"Title\r\rSome terms.  \t\rMore",
+            b"Title  \n\t\nSome terms.\nMore\n\n \n\t\n",
+        ] {
+            assert_eq!(normalize(variant).unwrap(), plain);
+        }
+        assert_ne!(normalize(b"Title\n\nSome Terms.\nMore\n").unwrap(), plain);
+    }
+
+    #[test]
+    fn leading_blank_lines_and_inner_spaces_are_kept() {
+        assert_eq!(normalize(b"\n  A  b\n").unwrap(), "\n  A  b\n");
+    }
+
+    #[test]
+    fn empty_and_blank_texts_are_refused() {
+        for raw in [&b""[..], b"\xEF\xBB\xBF", b" \t\r\n\n  \n"] {
+            assert_eq!(normalize(raw), Err(NormalizeError::Empty));
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_offset_in_the_file() {
+        assert_eq!(
+            normalize(b"\xEF\xBB\xBFab\xFFc"),
+            Err(NormalizeError::NotUtf8 { offset: 5 })
+        );
+    }
+
+    #[test]
+    fn only_one_bom_is_removed() {
+        assert_eq!(normalize("\u{FEFF}\u{FEFF}x".as_bytes()).unwrap(), "\u{FEFF}x\n");
+    }
+
+    #[test]
+    fn sanitize_shows_controls_and_drops_bidi_overrides() {
+        assert_eq!(
+            sanitize("a\x1b[31mred\x07\u{202E}b\u{9b}"),
+            "a\u{241B}[31mred\u{2407}b\u{FFFD}"
+        );
+        assert!(matches!(sanitize("plain\ttext\n"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn title_is_the_first_non_empty_line_unless_given() {
+        let l = License::from_bytes(b"\n  My EULA \x1b]0;x\x07 \nterms\n", "x", "x".into(), None).unwrap();
+        assert_eq!(l.title, "My EULA \u{241B}]0;x\u{2407}");
+        let l = License::from_bytes(b"terms\n", "x", "x".into(), Some(" Given ")).unwrap();
+        assert_eq!(l.title, "Given");
+    }
+
+    #[test]
+    fn file_ids_keep_only_safe_characters() {
+        assert_eq!(file_id(Path::new("/x/My EULA v2.txt")), "myeulav2");
+        assert_eq!(file_id(Path::new("/x/ü.txt")), "license");
+    }
+}

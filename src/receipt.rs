@@ -1,0 +1,409 @@
+//! The acceptance receipt: its fields, its canonical digest, and validation of a
+//! receipt read back from disk.
+
+use crate::license::{License, is_digest, sha256_hex};
+use serde::Deserialize;
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value, json};
+use std::fmt;
+
+/// The receipt schema this version writes and understands.
+pub const SCHEMA: u64 = 1;
+
+/// How consent was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Typed at a terminal after the text was shown.
+    Interactive,
+    /// `--accept-eula` on the command line.
+    Flag,
+    /// `EULA_GATE_ACCEPT` named the product.
+    Env,
+}
+
+impl Method {
+    /// The name written in the receipt.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Interactive => "interactive",
+            Method::Flag => "flag",
+            Method::Env => "env",
+        }
+    }
+}
+
+/// Who accepted: read from the operating system, never from `$USER`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptedBy {
+    /// The account name for `uid`, or the uid in decimal where the system has no name for it.
+    pub user: String,
+    /// The real user id of the process.
+    pub uid: u32,
+}
+
+impl AcceptedBy {
+    /// The real user of this process.
+    pub fn current() -> AcceptedBy {
+        // SAFETY: getuid cannot fail and has no preconditions.
+        let uid = unsafe { libc::getuid() };
+        AcceptedBy {
+            user: user_name(uid).unwrap_or_else(|| uid.to_string()),
+            uid,
+        }
+    }
+}
+
+fn user_name(uid: u32) -> Option<String> {
+    let mut buf = vec![0u8; 4096];
+    // SAFETY: passwd is plain data; getpwuid_r writes into `pwd` and `buf` (whose
+    // length we pass) and sets `result` to null or to `pwd`.
+    unsafe {
+        let mut pwd: libc::passwd = std::mem::zeroed();
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        let rc = libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr().cast(), buf.len(), &mut result);
+        if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+            return None;
+        }
+        let name = std::ffi::CStr::from_ptr(pwd.pw_name)
+            .to_string_lossy()
+            .into_owned();
+        (!name.is_empty()).then_some(name)
+    }
+}
+
+/// What is needed to write a receipt.
+#[derive(Debug, Clone)]
+pub struct Acceptance<'a> {
+    /// The gated product.
+    pub product: &'a str,
+    /// The license accepted.
+    pub license: &'a License,
+    /// How consent was given.
+    pub method: Method,
+    /// Who gave it.
+    pub accepted_by: AcceptedBy,
+    /// When, as `YYYY-MM-DDTHH:MM:SSZ`.
+    pub accepted_at: String,
+    /// For interactive consent: whether the reader paged to the end of the text.
+    pub read_to_end: Option<bool>,
+}
+
+impl Acceptance<'_> {
+    /// The receipt as JSON, `digest` included.
+    pub fn to_receipt(&self) -> Value {
+        let mut receipt = json!({
+            "schema": SCHEMA,
+            "product": self.product,
+            "license": {
+                "id": self.license.id,
+                "title": self.license.title,
+                "sha256": self.license.sha256,
+            },
+            "accepted_at": self.accepted_at,
+            "accepted_by": {"user": self.accepted_by.user, "uid": self.accepted_by.uid},
+            "method": self.method.as_str(),
+            "tool_version": env!("CARGO_PKG_VERSION"),
+        });
+        let map = receipt
+            .as_object_mut()
+            .expect("json! object literal is an object");
+        if let Some(read) = self.read_to_end {
+            map.insert("read_to_end".into(), Value::Bool(read));
+        }
+        let digest = receipt_digest(map);
+        map.insert("digest".into(), Value::String(digest));
+        receipt
+    }
+}
+
+/// The receipt file's bytes: indented JSON and a final newline.
+pub fn to_file_bytes(receipt: &Value) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(receipt).expect("a JSON value always serializes");
+    bytes.push(b'\n');
+    bytes
+}
+
+/// SHA-256 of the canonical JSON of `fields` without `digest`: keys sorted, no
+/// insignificant whitespace, non-ASCII as is (Python's
+/// `json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`).
+pub fn receipt_digest(fields: &Map<String, Value>) -> String {
+    sha256_hex(canonical_json(fields).as_bytes())
+}
+
+/// The canonical JSON of `fields` without `digest`.
+pub fn canonical_json(fields: &Map<String, Value>) -> String {
+    // serde_json's Map is ordered by key (no `preserve_order`), and its compact
+    // writer escapes exactly what Python's does with ensure_ascii=False.
+    let without: Map<String, Value> = fields
+        .iter()
+        .filter(|(k, _)| k.as_str() != "digest")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    serde_json::to_string(&without).expect("a JSON map always serializes")
+}
+
+/// What a valid receipt says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptFacts {
+    /// The license digest the receipt records.
+    pub license_sha256: String,
+    /// When the license was accepted.
+    pub accepted_at: String,
+    /// How it was accepted.
+    pub method: String,
+}
+
+/// Parses and validates receipt bytes for `product`. `Err` says why the receipt is
+/// invalid (exit 7); whether its license is the expected one is left to the caller.
+pub fn check(bytes: &[u8], product: &str) -> Result<ReceiptFacts, String> {
+    let Strict(value) = serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON ({e})"))?;
+    let Value::Object(map) = value else {
+        return Err("not a JSON object".into());
+    };
+    match map.get("schema") {
+        Some(Value::Number(n)) if n.as_u64() == Some(SCHEMA) => {}
+        Some(other) => {
+            return Err(format!(
+                "unknown schema {other}; this eula-gate understands schema {SCHEMA}"
+            ));
+        }
+        None => return Err("no \"schema\" field".into()),
+    }
+    let recorded = text_field(&map, "digest")?;
+    if !is_digest(recorded) {
+        return Err("\"digest\" is not 64 lower-case hex digits".into());
+    }
+    if receipt_digest(&map) != recorded {
+        return Err("its digest does not match its contents (edited or corrupted)".into());
+    }
+    let found = text_field(&map, "product")?;
+    if found != product {
+        return Err(format!("it is for product \"{found}\", not \"{product}\""));
+    }
+    let license = object_field(&map, "license")?;
+    let license_sha256 = text_field(license, "sha256").map_err(|e| format!("license: {e}"))?;
+    if !is_digest(license_sha256) {
+        return Err("license.sha256 is not 64 lower-case hex digits".into());
+    }
+    text_field(license, "id").map_err(|e| format!("license: {e}"))?;
+    text_field(license, "title").map_err(|e| format!("license: {e}"))?;
+    let accepted_at = text_field(&map, "accepted_at")?;
+    let by = object_field(&map, "accepted_by")?;
+    text_field(by, "user").map_err(|e| format!("accepted_by: {e}"))?;
+    if by
+        .get("uid")
+        .and_then(Value::as_u64)
+        .is_none_or(|uid| uid > u64::from(u32::MAX))
+    {
+        return Err("accepted_by.uid is not a user id".into());
+    }
+    let method = text_field(&map, "method")?;
+    if !matches!(method, "interactive" | "flag" | "env") {
+        return Err(format!("unknown method \"{method}\""));
+    }
+    text_field(&map, "tool_version")?;
+    if map.get("read_to_end").is_some_and(|v| !v.is_boolean()) {
+        return Err("\"read_to_end\" is not true or false".into());
+    }
+    Ok(ReceiptFacts {
+        license_sha256: license_sha256.to_owned(),
+        accepted_at: accepted_at.to_owned(),
+        method: method.to_owned(),
+    })
+}
+
+fn text_field<'a>(map: &'a Map<String, Value>, key: &str) -> Result<&'a str, String> {
+    match map.get(key) {
+        Some(Value::String(s)) => Ok(s),
+        Some(_) => Err(format!("\"{key}\" is not a string")),
+        None => Err(format!("no \"{key}\" field")),
+    }
+}
+
+fn object_field<'a>(map: &'a Map<String, Value>, key: &str) -> Result<&'a Map<String, Value>, String> {
+    match map.get(key) {
+        Some(Value::Object(o)) => Ok(o),
+        Some(_) => Err(format!("\"{key}\" is not an object")),
+        None => Err(format!("no \"{key}\" field")),
+    }
+}
+
+/// A JSON value that refuses duplicate keys, which serde_json's `Value` would
+/// silently collapse (so two readers could disagree about one receipt).
+struct Strict(Value);
+
+impl<'de> Deserialize<'de> for Strict {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Strict(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let mut map = Map::new();
+        while let Some(key) = access.next_key::<String>()? {
+            if map.contains_key(&key) {
+                return Err(de::Error::custom(format!("duplicate key \"{key}\"")));
+            }
+            let Strict(value) = access.next_value()?;
+            map.insert(key, value);
+        }
+        Ok(Value::Object(map))
+    }
+}
+
+/// Formats seconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn utc_timestamp(secs: u64) -> String {
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    // Civil-from-days (Howard Hinnant's algorithm), for days since 1970-01-01.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// The current time as a receipt timestamp.
+pub fn now_timestamp() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    utc_timestamp(secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Value {
+        let license = License::embedded();
+        Acceptance {
+            product: "portsip-pbx",
+            license: &license,
+            method: Method::Flag,
+            accepted_by: AcceptedBy {
+                user: "zoë".into(),
+                uid: 1000,
+            },
+            accepted_at: "2026-11-30T02:22:06Z".into(),
+            read_to_end: None,
+        }
+        .to_receipt()
+    }
+
+    #[test]
+    fn canonical_json_is_sorted_compact_and_keeps_non_ascii() {
+        let receipt = sample();
+        let canon = canonical_json(receipt.as_object().unwrap());
+        assert!(canon.starts_with(
+            r#"{"accepted_at":"2026-11-30T02:22:06Z","accepted_by":{"uid":1000,"user":"zoë"},"license":{"id""#
+        ));
+        assert!(
+            canon.ends_with(r#""method":"flag","product":"portsip-pbx","schema":1,"tool_version":"0.1.0"}"#)
+        );
+        assert!(!canon.contains("\"digest\"") && !canon.contains(": "));
+    }
+
+    #[test]
+    fn canonical_json_escapes_controls_like_python() {
+        let mut map = Map::new();
+        map.insert("b".into(), Value::String("q\"\\\n\t\u{1}\u{7f}é/".into()));
+        map.insert("a".into(), Value::from(1));
+        assert_eq!(
+            canonical_json(&map),
+            "{\"a\":1,\"b\":\"q\\\"\\\\\\n\\t\\u0001\u{7f}é/\"}"
+        );
+    }
+
+    #[test]
+    fn a_written_receipt_checks_and_an_edited_one_does_not() {
+        let bytes = to_file_bytes(&sample());
+        let facts = check(&bytes, "portsip-pbx").unwrap();
+        assert_eq!(facts.license_sha256, License::embedded().sha256);
+        assert_eq!(facts.method, "flag");
+        let edited = String::from_utf8(bytes).unwrap().replace("\"flag\"", "\"env\"");
+        assert!(
+            check(edited.as_bytes(), "portsip-pbx")
+                .unwrap_err()
+                .contains("digest does not match")
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused() {
+        let err = check(br#"{"schema":1,"schema":1}"#, "p").unwrap_err();
+        assert!(err.contains("duplicate key"), "{err}");
+    }
+
+    #[test]
+    fn other_product_and_schema_are_refused() {
+        let bytes = to_file_bytes(&sample());
+        assert!(
+            check(&bytes, "other")
+                .unwrap_err()
+                .contains("for product \"portsip-pbx\"")
+        );
+        let future = String::from_utf8(bytes)
+            .unwrap()
+            .replace("\"schema\": 1", "\"schema\": 2");
+        assert!(
+            check(future.as_bytes(), "portsip-pbx")
+                .unwrap_err()
+                .contains("unknown schema 2")
+        );
+    }
+
+    #[test]
+    fn timestamps_are_utc_civil_time() {
+        assert_eq!(utc_timestamp(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc_timestamp(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(utc_timestamp(1_795_918_926), "2026-11-29T02:22:06Z");
+    }
+}

@@ -1,0 +1,23 @@
+//! The terminal side of the gate: knowing whether a person can be asked, showing the
+//! text, and asking. Nothing here knows about receipts.
+
+pub mod prompt;
+pub mod signals;
+
+use std::io::IsTerminal;
+
+/// Whether standard input and standard output are both terminals.
+pub fn stdio_is_terminal() -> bool {
+    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}
+
+/// Prints `text` (already sanitized) whole to the terminal, framed by `title`.
+pub fn print_plain(title: &str, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let bold = console::Style::new().bold();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}\n", bold.apply_to(title))?;
+    out.write_all(text.as_bytes())?;
+    writeln!(out, "\n{}", bold.apply_to(format!("End of the {title}.")))?;
+    out.flush()
+}

@@ -1,0 +1,178 @@
+//! `verify`: is there a valid receipt for this product and this license text?
+
+use crate::Hint;
+use crate::error::Error;
+use crate::receipt;
+use crate::store::{Locations, ReceiptStore, Stored};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+/// The verdict on a receipt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// A valid receipt for this product and license digest.
+    Accepted,
+    /// No receipt.
+    Missing,
+    /// A valid receipt for another text of the license.
+    LicenseChanged,
+    /// A receipt that cannot be trusted: unreadable, malformed, tampered, other product.
+    Invalid,
+}
+
+impl Status {
+    /// The name used in `verify --json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Accepted => "accepted",
+            Status::Missing => "missing",
+            Status::LicenseChanged => "license-changed",
+            Status::Invalid => "invalid",
+        }
+    }
+}
+
+/// What `verify` found, with everything a script or a person needs to act on it.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The verdict.
+    pub status: Status,
+    /// The product checked.
+    pub product: String,
+    /// The receipt path the verdict is about.
+    pub receipt: PathBuf,
+    /// The license digest a valid receipt must record.
+    pub expected_sha256: String,
+    /// The license digest the receipt records, where a valid receipt was read.
+    pub receipt_sha256: Option<String>,
+    /// When the receipt says the license was accepted, where one was read.
+    pub accepted_at: Option<String>,
+    /// How it was accepted, where a receipt was read.
+    pub method: Option<String>,
+    /// Why the receipt is invalid.
+    pub reason: Option<String>,
+}
+
+/// Checks the receipts in `locations` for `product` against `expected_sha256`. A valid
+/// receipt in the system fallback directory counts when the primary has none.
+pub fn verify(product: &str, expected_sha256: &str, locations: &Locations) -> Report {
+    let primary = check_store(&locations.primary, product, expected_sha256);
+    let Some(system) = &locations.system_fallback else {
+        return primary;
+    };
+    if primary.status == Status::Accepted {
+        return primary;
+    }
+    let fallback = check_store(system, product, expected_sha256);
+    if fallback.status == Status::Accepted
+        || (primary.status == Status::Missing && fallback.status != Status::Missing)
+    {
+        fallback
+    } else {
+        primary
+    }
+}
+
+fn check_store(store: &ReceiptStore, product: &str, expected_sha256: &str) -> Report {
+    let mut report = Report {
+        status: Status::Missing,
+        product: product.to_owned(),
+        receipt: store.path(product),
+        expected_sha256: expected_sha256.to_owned(),
+        receipt_sha256: None,
+        accepted_at: None,
+        method: None,
+        reason: None,
+    };
+    match store.read(product) {
+        Stored::Missing => {}
+        Stored::Unreadable(why) => {
+            report.status = Status::Invalid;
+            report.reason = Some(why);
+        }
+        Stored::Found(bytes) => match receipt::check(&bytes, product) {
+            Err(why) => {
+                report.status = Status::Invalid;
+                report.reason = Some(why);
+            }
+            Ok(facts) => {
+                report.status = if facts.license_sha256 == expected_sha256 {
+                    Status::Accepted
+                } else {
+                    Status::LicenseChanged
+                };
+                report.receipt_sha256 = Some(facts.license_sha256);
+                report.accepted_at = Some(facts.accepted_at);
+                report.method = Some(facts.method);
+            }
+        },
+    }
+    report
+}
+
+impl Report {
+    /// The human explanation, naming the receipt and the next step.
+    pub fn message(&self, hint: &Hint) -> String {
+        let accept_cmd = hint.command("");
+        let path = self.receipt.display();
+        let product = &self.product;
+        match self.status {
+            Status::Accepted => format!(
+                "{product}: license accepted on {} ({path})",
+                self.accepted_at.as_deref().unwrap_or("an unknown date")
+            ),
+            Status::Missing => format!(
+                "{product}: the license has not been accepted (no receipt at {path}); run `{accept_cmd}` \
+                 to read and accept it, or `{accept_cmd} --accept-eula` for an unattended install"
+            ),
+            Status::LicenseChanged => format!(
+                "{product}: the license changed since it was accepted on {} (receipt {path} is for \
+                 sha256 {}, the license now has sha256 {}); run `{accept_cmd}` to read and accept the \
+                 new text, or `{accept_cmd} --accept-eula={}` for an unattended install",
+                self.accepted_at.as_deref().unwrap_or("an unknown date"),
+                self.receipt_sha256.as_deref().unwrap_or("?"),
+                self.expected_sha256,
+                self.expected_sha256
+            ),
+            Status::Invalid => format!(
+                "{product}: receipt {path} is not valid: {}; accept again with `{accept_cmd}` to replace it",
+                self.reason.as_deref().unwrap_or("unknown reason")
+            ),
+        }
+    }
+
+    /// One JSON object for `verify --json`.
+    pub fn to_json(&self, hint: &Hint) -> Value {
+        let mut out = json!({
+            "status": self.status.as_str(),
+            "product": self.product,
+            "receipt": self.receipt.to_string_lossy(),
+            "expected_sha256": self.expected_sha256,
+            "exit_code": self.error(hint).map_or(0, |e| e.code()),
+            "message": self.message(hint),
+        });
+        let map = out.as_object_mut().expect("json! object literal is an object");
+        for (key, value) in [
+            ("receipt_sha256", &self.receipt_sha256),
+            ("accepted_at", &self.accepted_at),
+            ("method", &self.method),
+            ("reason", &self.reason),
+        ] {
+            if let Some(value) = value {
+                map.insert(key.into(), Value::String(value.clone()));
+            }
+        }
+        out
+    }
+
+    /// `None` when accepted, else the error whose code the contract gives this status.
+    pub fn error(&self, hint: &Hint) -> Option<Error> {
+        let message = self.message(hint);
+        match self.status {
+            Status::Accepted => None,
+            Status::Missing => Some(Error::NoReceipt(message)),
+            Status::LicenseChanged => Some(Error::LicenseChanged(message)),
+            Status::Invalid => Some(Error::InvalidReceipt(message)),
+        }
+    }
+}
