@@ -1,0 +1,248 @@
+//! A real pseudo-terminal around the real binary: type keys, read the screen.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub struct Pty {
+    master: Option<File>,
+    child: Child,
+    output: Arc<Mutex<Vec<u8>>>,
+    stop: Arc<AtomicBool>,
+    reader: Option<std::thread::JoinHandle<()>>,
+    /// How much of the (escape-stripped) output `expect` has consumed.
+    seen: usize,
+    pub rows: u16,
+    pub cols: u16,
+}
+
+fn winsize(rows: u16, cols: u16) -> libc::winsize {
+    libc::winsize {
+        ws_row: rows,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    }
+}
+
+impl Pty {
+    /// Starts `cmd` on a new pseudo-terminal of `rows` x `cols` as its controlling
+    /// terminal, with stdin, stdout and stderr on it.
+    pub fn spawn(mut cmd: Command, rows: u16, cols: u16) -> Pty {
+        // Every descriptor close-on-exec, so that no other child (of this or a
+        // concurrent test) keeps the terminal open and hides a hang-up.
+        // SAFETY: standard pty setup; each result is checked.
+        let (master, slave) = unsafe {
+            let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
+            assert!(master >= 0, "posix_openpt: {}", std::io::Error::last_os_error());
+            let master = OwnedFd::from_raw_fd(master);
+            assert_eq!(libc::grantpt(master.as_raw_fd()), 0, "grantpt");
+            assert_eq!(libc::unlockpt(master.as_raw_fd()), 0, "unlockpt");
+            let mut name = [0 as libc::c_char; 128];
+            assert_eq!(
+                libc::ptsname_r(master.as_raw_fd(), name.as_mut_ptr(), name.len()),
+                0,
+                "ptsname"
+            );
+            let slave = libc::open(name.as_ptr(), libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
+            assert!(slave >= 0, "open pty slave: {}", std::io::Error::last_os_error());
+            let ws = winsize(rows, cols);
+            assert_eq!(
+                libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &ws),
+                0,
+                "set size"
+            );
+            (master, OwnedFd::from_raw_fd(slave))
+        };
+        let io = |fd: &OwnedFd| Stdio::from(fd.try_clone().expect("dup pty"));
+        cmd.stdin(io(&slave)).stdout(io(&slave)).stderr(io(&slave));
+        // SAFETY: setsid and ioctl are async-signal-safe; run in the child before exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("spawn on pty");
+        drop(slave);
+        let master = File::from(master);
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let mut source = master.try_clone().expect("dup master");
+        let sink = Arc::clone(&output);
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        // Polls with a timeout so that `hang_up` can stop it and close every master fd.
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while !stopped.load(Ordering::SeqCst) {
+                let mut pfd = libc::pollfd {
+                    fd: source.as_raw_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                };
+                // SAFETY: one valid pollfd.
+                if unsafe { libc::poll(&mut pfd, 1, 20) } <= 0 {
+                    continue;
+                }
+                match source.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => sink.lock().unwrap().extend_from_slice(&buf[..n]),
+                }
+            }
+        });
+        Pty {
+            master: Some(master),
+            child,
+            output,
+            stop,
+            reader: Some(reader),
+            seen: 0,
+            rows,
+            cols,
+        }
+    }
+
+    /// Types `bytes` on the terminal.
+    pub fn send(&mut self, bytes: impl AsRef<[u8]>) {
+        let master = self.master.as_mut().expect("terminal still open");
+        master.write_all(bytes.as_ref()).expect("write to pty");
+        master.flush().expect("flush pty");
+    }
+
+    /// All raw output so far.
+    pub fn raw(&self) -> Vec<u8> {
+        self.output.lock().unwrap().clone()
+    }
+
+    /// The output so far with escape sequences removed.
+    pub fn text(&self) -> String {
+        strip_escapes(&String::from_utf8_lossy(&self.raw()))
+    }
+
+    /// Waits until `needle` appears in the output after what earlier calls consumed.
+    #[track_caller]
+    pub fn expect(&mut self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = self.text();
+            if let Some(at) = text.get(self.seen..).and_then(|rest| rest.find(needle)) {
+                self.seen += at + needle.len();
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {needle:?}; output so far:\n{text}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The screen as a terminal emulator shows it after all output so far.
+    pub fn screen(&self) -> vt100::Parser {
+        let nz = |n: u16| std::num::NonZeroU16::new(n.max(1)).expect("at least 1");
+        let mut parser = vt100::Parser::new(nz(self.rows), nz(self.cols), 0);
+        parser.process(&self.raw());
+        parser
+    }
+
+    /// Waits until the screen's text contains `needle`.
+    #[track_caller]
+    pub fn expect_screen(&self, needle: &str) -> vt100::Parser {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let parser = self.screen();
+            if parser.screen().contents().contains(needle) {
+                return parser;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "timed out waiting for {needle:?} on screen:\n{}",
+                    parser.screen().contents()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Resizes the terminal (the child gets SIGWINCH).
+    pub fn resize(&mut self, rows: u16, cols: u16) {
+        let ws = winsize(rows, cols);
+        // SAFETY: TIOCSWINSZ on our pty master with a valid winsize.
+        let fd = self.master.as_ref().expect("terminal still open").as_raw_fd();
+        let rc = unsafe { libc::ioctl(fd, libc::TIOCSWINSZ, &ws) };
+        assert_eq!(rc, 0, "resize pty");
+        self.rows = rows;
+        self.cols = cols;
+    }
+
+    /// Waits for the child to exit (at most 10 s) and returns its status.
+    #[track_caller]
+    pub fn wait(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("child did not exit; output:\n{}", self.text());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Closes our side of the terminal, as when a terminal window is closed, and
+    /// returns the child's exit status.
+    #[track_caller]
+    pub fn hang_up(&mut self) -> ExitStatus {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(reader) = self.reader.take() {
+            reader.join().expect("reader thread");
+        }
+        self.master = None;
+        self.wait()
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Removes CSI, OSC and two-byte escape sequences.
+pub fn strip_escapes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\x1b' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('[') => {
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            Some(']') => {
+                while let Some(c) = chars.next() {
+                    if c == '\x07' || (c == '\x1b' && chars.next_if_eq(&'\\').is_some()) {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
