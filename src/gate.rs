@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::license::{License, is_digest, sanitize};
 use crate::receipt::{Acceptance, AcceptedBy, Method, now_timestamp, to_file_bytes};
 use crate::store::Locations;
-use crate::term::{self, prompt::Answer, signals};
+use crate::term::{self, pager::Outcome, prompt::Answer, signals};
 use crate::verify::{self, Status};
 use std::path::PathBuf;
 
@@ -136,10 +136,22 @@ fn show_and_ask(license: &License, options: &AcceptOptions) -> Result<bool> {
     signals::install();
     signals::install_panic_hook();
     let text = sanitize(&license.text);
-    let _ = options.plain;
-    term::print_plain(&license.title, &text)
-        .map_err(|e| Error::Runtime(format!("cannot write the license to the terminal: {e}")))?;
-    let read_to_end = true;
+    let read_to_end = if term::wants_pager(options.plain) {
+        let text = term::wrap::expand_tabs(&text);
+        match term::pager::page(&license.title, &text) {
+            Ok(Outcome::Done { read_to_end }) => read_to_end,
+            Ok(Outcome::Gone) => return Err(terminal_gone(license)),
+            Err(e) => {
+                return Err(Error::Runtime(format!(
+                    "cannot use the terminal to show the license: {e}; try --plain"
+                )));
+            }
+        }
+    } else {
+        // The whole text goes by, as with any plain print.
+        term::print_plain(&license.title, &text).map_err(|_| terminal_gone(license))?;
+        true
+    };
     match term::prompt::ask(&license.title) {
         Answer::Accept => Ok(read_to_end),
         Answer::Decline => Err(Error::Declined(format!(
@@ -156,6 +168,13 @@ fn show_and_ask(license: &License, options: &AcceptOptions) -> Result<bool> {
             license.title
         ))),
     }
+}
+
+fn terminal_gone(license: &License) -> Error {
+    Error::Declined(format!(
+        "the terminal went away; the {} was not accepted and nothing was written",
+        license.title
+    ))
 }
 
 fn record(

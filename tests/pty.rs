@@ -134,3 +134,256 @@ fn a_valid_receipt_shows_nothing_on_a_terminal() {
     assert_exit(pty.wait(), 0);
     assert!(pty.text().contains("already accepted") && !pty.text().contains("WARRANTY"));
 }
+
+// ---- The full-screen pager ----
+
+fn pager(env: &Env, rows: u16, cols: u16) -> Pty {
+    gate_on_pty(env, &[], &[], rows, cols)
+}
+
+fn read_to_end(env: &Env) -> serde_json::Value {
+    env.read_receipt("portsip-pbx")["read_to_end"].clone()
+}
+
+/// The terminal's line discipline as the program left it (master and slave share it).
+fn terminal_is_cooked(pty: &Pty) -> bool {
+    let mode = pty.termios();
+    mode.c_lflag & libc::ICANON != 0 && mode.c_lflag & libc::ECHO != 0
+}
+
+#[test]
+fn paging_to_the_end_and_accepting_records_read_to_end() {
+    let env = Env::new();
+    let mut pty = pager(&env, 24, 80);
+    let screen = pty.expect_screen("lines 1-22 of");
+    assert!(screen.alternate_screen());
+    assert_eq!(
+        screen.contents().lines().next().map(str::trim_end),
+        Some("PortSIP Software End-User License Agreement")
+    );
+    for _ in 0..30 {
+        pty.send(" ");
+    }
+    pty.expect_screen("END of the text: press q to answer");
+    pty.send("q");
+    pty.expect("to decline: ");
+    pty.send("yes\r");
+    assert_exit(pty.wait(), 0);
+    assert_eq!(read_to_end(&env), true);
+    assert_eq!(env.read_receipt("portsip-pbx")["method"], "interactive");
+}
+
+#[test]
+fn leaving_on_the_first_page_records_read_to_end_false() {
+    let env = Env::new();
+    let mut pty = pager(&env, 24, 80);
+    pty.expect_screen("lines 1-22 of");
+    pty.send("q");
+    pty.expect("to decline: ");
+    pty.send("accept\r");
+    assert_exit(pty.wait(), 0);
+    assert_eq!(read_to_end(&env), false);
+}
+
+#[test]
+fn declining_after_the_pager_writes_nothing() {
+    let env = Env::new();
+    let mut pty = pager(&env, 24, 80);
+    pty.expect_screen("lines 1-22 of");
+    pty.send("G");
+    pty.expect_screen("END of the text");
+    pty.send("q");
+    pty.expect("to decline: ");
+    pty.send("decline\r");
+    assert_exit(pty.wait(), 3);
+    assert!(!env.receipt("portsip-pbx").exists());
+    assert!(terminal_is_cooked(&pty));
+}
+
+#[test]
+fn search_finds_a_phrase_on_a_later_page_and_highlights_it() {
+    let env = Env::new();
+    let mut pty = pager(&env, 24, 80);
+    pty.expect_screen("lines 1-22 of");
+    pty.send("/EXPORT CONTROL laws\r");
+    let screen = pty.expect_screen("export control laws");
+    assert!(
+        !screen.contents().contains("lines 1-22 of"),
+        "did not move:\n{}",
+        screen.contents()
+    );
+    let (row, col) = find_on_screen(&screen, "export control laws").expect("match on screen");
+    assert_ne!(
+        screen.cell(row, col).unwrap().bgcolor(),
+        vt100::Color::Default,
+        "match not highlighted"
+    );
+    pty.send("/no such phrase anywhere\r");
+    pty.expect_screen("Pattern not found below: no such phrase anywhere");
+    pty.send("q");
+    pty.expect("to decline: ");
+    pty.send("no\r");
+    assert_exit(pty.wait(), 3);
+}
+
+fn find_on_screen(screen: &vt100::Screen, needle: &str) -> Option<(u16, u16)> {
+    let (rows, _) = screen.size();
+    (0..rows.get()).find_map(|row| {
+        let line = screen.contents_between(row, 0, row + 1, 0);
+        line.find(needle)
+            .map(|byte| (row, line[..byte].chars().count() as u16))
+    })
+}
+
+#[test]
+fn ctrl_c_in_the_pager_exits_130_and_restores_the_terminal() {
+    let env = Env::new();
+    let mut pty = pager(&env, 24, 80);
+    pty.expect_screen("lines 1-22 of");
+    pty.send(" ");
+    pty.send([3u8]);
+    assert_exit(pty.wait(), 130);
+    let screen = pty.screen().screen();
+    assert!(!screen.alternate_screen(), "left on the alternate screen");
+    assert!(!screen.hide_cursor(), "cursor left hidden");
+    assert!(terminal_is_cooked(&pty), "terminal left in raw mode");
+    assert!(!env.receipt("portsip-pbx").exists());
+}
+
+#[test]
+fn sigterm_in_the_pager_restores_the_terminal_and_writes_nothing() {
+    let env = Env::new();
+    let mut pty = pager(&env, 24, 80);
+    pty.expect_screen("lines 1-22 of");
+    pty.signal(libc::SIGTERM);
+    assert_exit(pty.wait(), 143);
+    assert!(!pty.screen().screen().alternate_screen());
+    assert!(terminal_is_cooked(&pty));
+    assert!(!env.receipt("portsip-pbx").exists());
+}
+
+#[test]
+fn closing_the_terminal_in_the_pager_declines_without_spinning() {
+    let env = Env::new();
+    let mut pty = pager(&env, 24, 80);
+    pty.expect_screen("lines 1-22 of");
+    assert_exit(pty.hang_up(), 3);
+    assert!(!env.receipt("portsip-pbx").exists());
+}
+
+#[test]
+fn a_small_30x10_terminal_wraps_to_its_width() {
+    let env = Env::new();
+    let mut pty = pager(&env, 10, 30);
+    let contents = pty.expect_screen("lines 1-8 of").contents();
+    assert_eq!(contents.lines().nth(1), Some("PortSIP Software End-User"));
+    assert!(contents.lines().all(|l| l.chars().count() <= 30));
+    pty.send("q");
+    pty.expect("to decline: ");
+    pty.send("no\r");
+    assert_exit(pty.wait(), 3);
+}
+
+#[test]
+fn a_resize_rewraps_and_keeps_the_place() {
+    let env = Env::new();
+    let mut pty = pager(&env, 24, 80);
+    pty.expect_screen("lines 1-22 of");
+    pty.send("/General Limitations\r");
+    pty.expect_screen("General Limitations");
+    pty.resize(24, 40);
+    let screen = pty.expect_screen("of 5");
+    let row_1 = screen.contents_between(1, 0, 2, 0);
+    assert!(
+        row_1.starts_with("General Limitations"),
+        "lost the place: {row_1:?}\n{}",
+        screen.contents()
+    );
+    assert!(screen.contents().lines().all(|l| l.chars().count() <= 40));
+    pty.send("q");
+    pty.expect("to decline: ");
+    pty.send("no\r");
+    assert_exit(pty.wait(), 3);
+}
+
+#[test]
+fn a_tiny_terminal_falls_back_to_plain() {
+    let env = Env::new();
+    let mut pty = pager(&env, 4, 80);
+    pty.expect("to decline: ");
+    assert!(!String::from_utf8_lossy(&pty.raw()).contains("\x1b[?1049h"));
+    pty.send("no\r");
+    assert_exit(pty.wait(), 3);
+}
+
+#[test]
+fn term_dumb_prints_the_text_plainly() {
+    let env = Env::new();
+    let mut pty = gate_on_pty(&env, &[], &[("TERM", "dumb")], 24, 80);
+    pty.expect("All rights reserved.");
+    pty.expect("to decline: ");
+    let raw = String::from_utf8_lossy(&pty.raw()).into_owned();
+    assert!(!raw.contains("\x1b[?1049h") && !raw.contains("\x1b[?25l"));
+    pty.send("yes\r");
+    assert_exit(pty.wait(), 0);
+    assert_eq!(read_to_end(&env), true);
+}
+
+#[test]
+fn hostile_license_text_cannot_drive_the_terminal() {
+    let env = Env::new();
+    let license = env.file(
+        "evil.txt",
+        "Evil EULA\n\x1b[31mRED\x1b[0m \x1b]0;pwned\x07 \x1b[2J \u{202E}desrever\u{202C} \u{9b}31m\x07end\n",
+    );
+    let args = ["--product", "evil", "--license", license.to_str().unwrap()];
+    for vars in [&[][..], &[("TERM", "dumb")]] {
+        let mut pty = gate_on_pty(&env, &args, vars, 24, 80);
+        pty.expect("end");
+        let raw = pty.raw();
+        let text = String::from_utf8_lossy(&raw);
+        for bad in ["\x1b[31m", "\x1b]0;", "pwned\x07", "\u{202E}", "\u{9b}", "\x07"] {
+            assert!(!text.contains(bad), "{bad:?} reached the terminal");
+        }
+        assert!(
+            text.contains("\u{241B}[31mRED") && text.contains("\u{241B}[2J"),
+            "escape not shown harmlessly"
+        );
+        let screen = pty.screen().screen().clone();
+        let (row, col) = find_on_screen(&screen, "RED").expect("RED on screen");
+        assert_eq!(screen.cell(row, col).unwrap().fgcolor(), vt100::Color::Default);
+        if vars.is_empty() {
+            pty.send("q");
+        }
+        pty.expect("to decline: ");
+        pty.send("no\r");
+        assert_exit(pty.wait(), 3);
+    }
+}
+
+#[test]
+fn no_color_pages_without_colours() {
+    let env = Env::new();
+    let mut pty = gate_on_pty(&env, &[], &[("NO_COLOR", "1")], 24, 80);
+    let screen = pty.expect_screen("lines 1-22 of");
+    for row in [0, 23] {
+        let cell = screen.cell(row, 0).unwrap();
+        assert_eq!(
+            (cell.fgcolor(), cell.bgcolor()),
+            (vt100::Color::Default, vt100::Color::Default)
+        );
+        assert!(cell.inverse(), "bars still stand out, in reverse video");
+    }
+    pty.send("q");
+    pty.expect("to decline: ");
+    pty.send("no\r");
+    assert_exit(pty.wait(), 3);
+}
+
+#[test]
+fn colours_are_used_when_allowed() {
+    let env = Env::new();
+    let mut pty = pager(&env, 24, 80);
+    let screen = pty.expect_screen("lines 1-22 of");
+    assert_ne!(screen.cell(0, 0).unwrap().bgcolor(), vt100::Color::Default);
+}

@@ -1,14 +1,26 @@
 //! The terminal side of the gate: knowing whether a person can be asked, showing the
 //! text, and asking. Nothing here knows about receipts.
 
+pub mod keys;
+pub mod pager;
 pub mod prompt;
 pub mod signals;
+pub mod wrap;
 
 use std::io::IsTerminal;
 
 /// Whether standard input and standard output are both terminals.
 pub fn stdio_is_terminal() -> bool {
     std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}
+
+/// Whether to page full-screen: not asked for plain output, a terminal type that
+/// knows the alternate screen, and room for the pager.
+pub fn wants_pager(plain: bool) -> bool {
+    if plain || std::env::var_os("TERM").is_none_or(|t| t.is_empty() || t == "dumb") {
+        return false;
+    }
+    pager::terminal_size().is_some_and(|(rows, cols)| rows >= pager::MIN_ROWS && cols >= pager::MIN_COLS)
 }
 
 /// Prints `text` (already sanitized) whole to the terminal, framed by `title`.

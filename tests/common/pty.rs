@@ -17,6 +17,10 @@ pub struct Pty {
     reader: Option<std::thread::JoinHandle<()>>,
     /// How much of the (escape-stripped) output `expect` has consumed.
     seen: usize,
+    /// A terminal emulator fed with the output, resized with the terminal.
+    emulator: vt100::Parser,
+    /// How many output bytes the emulator has processed.
+    emulated: usize,
     pub rows: u16,
     pub cols: u16,
 }
@@ -97,6 +101,8 @@ impl Pty {
                 }
             }
         });
+        let nz = |n: u16| std::num::NonZeroU16::new(n.max(1)).expect("at least 1");
+        let emulator = vt100::Parser::new(nz(rows), nz(cols), 0);
         Pty {
             master: Some(master),
             child,
@@ -104,6 +110,8 @@ impl Pty {
             stop,
             reader: Some(reader),
             seen: 0,
+            emulator,
+            emulated: 0,
             rows,
             cols,
         }
@@ -144,26 +152,26 @@ impl Pty {
     }
 
     /// The screen as a terminal emulator shows it after all output so far.
-    pub fn screen(&self) -> vt100::Parser {
-        let nz = |n: u16| std::num::NonZeroU16::new(n.max(1)).expect("at least 1");
-        let mut parser = vt100::Parser::new(nz(self.rows), nz(self.cols), 0);
-        parser.process(&self.raw());
-        parser
+    pub fn screen(&mut self) -> &vt100::Parser {
+        let raw = self.raw();
+        self.emulator.process(&raw[self.emulated..]);
+        self.emulated = raw.len();
+        &self.emulator
     }
 
-    /// Waits until the screen's text contains `needle`.
+    /// Waits until the screen's text contains `needle`, and returns the screen.
     #[track_caller]
-    pub fn expect_screen(&self, needle: &str) -> vt100::Parser {
+    pub fn expect_screen(&mut self, needle: &str) -> vt100::Screen {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let parser = self.screen();
-            if parser.screen().contents().contains(needle) {
-                return parser;
+            let screen = self.screen().screen().clone();
+            if screen.contents().contains(needle) {
+                return screen;
             }
             if Instant::now() > deadline {
                 panic!(
                     "timed out waiting for {needle:?} on screen:\n{}",
-                    parser.screen().contents()
+                    screen.contents()
                 );
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -177,8 +185,36 @@ impl Pty {
         let fd = self.master.as_ref().expect("terminal still open").as_raw_fd();
         let rc = unsafe { libc::ioctl(fd, libc::TIOCSWINSZ, &ws) };
         assert_eq!(rc, 0, "resize pty");
+        self.screen();
+        let nz = |n: u16| std::num::NonZeroU16::new(n.max(1)).expect("at least 1");
+        self.emulator.screen_mut().set_size(nz(rows), nz(cols));
         self.rows = rows;
         self.cols = cols;
+    }
+
+    /// The terminal's current mode (shared by master and slave).
+    pub fn termios(&self) -> libc::termios {
+        let fd = self.master.as_ref().expect("terminal still open").as_raw_fd();
+        // SAFETY: termios is plain data; tcgetattr fills it for a valid fd.
+        unsafe {
+            let mut mode: libc::termios = std::mem::zeroed();
+            assert_eq!(libc::tcgetattr(fd, &mut mode), 0, "tcgetattr");
+            mode
+        }
+    }
+
+    /// After the child exited: waits (briefly) until the reader has taken all its output.
+    fn drain(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while self.reader.as_ref().is_some_and(|r| !r.is_finished()) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Sends `signal` to the child.
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: kill with our child's pid.
+        assert_eq!(unsafe { libc::kill(self.child.id() as i32, signal) }, 0);
     }
 
     /// Waits for the child to exit (at most 10 s) and returns its status.
@@ -187,6 +223,7 @@ impl Pty {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
+                self.drain();
                 return status;
             }
             if Instant::now() > deadline {
