@@ -112,6 +112,78 @@ pub struct VerifyArgs {
     pub quiet: bool,
 }
 
+impl Cli {
+    /// Parses the process's command line. The common `verify` command lines, which run
+    /// in every package script and service start, are read without building clap's
+    /// whole command tree; anything else (help, errors, other commands) goes to clap.
+    pub fn parse_args() -> Result<Cli, clap::Error> {
+        match parse_verify_fast(std::env::args_os().skip(1)) {
+            Some(cli) => Ok(cli),
+            None => Cli::try_parse(),
+        }
+    }
+}
+
+/// Reads `verify` followed only by its plain options, each at most once, into the
+/// same `Cli` that clap would produce; `None` for anything else (clap then decides).
+pub fn parse_verify_fast(args: impl Iterator<Item = std::ffi::OsString>) -> Option<Cli> {
+    let mut args = args.map(|a| a.into_string().ok());
+    if args.next()?.as_deref() != Some("verify") {
+        return None;
+    }
+    let (mut quiet, mut json) = (false, false);
+    let [mut product, mut license, mut title, mut receipt_dir, mut sha256] = [None, None, None, None, None];
+    while let Some(arg) = args.next() {
+        let arg = arg?;
+        let (name, inline) = match arg.split_once('=') {
+            Some((name, value)) if name.starts_with("--") => (name, Some(value.to_owned())),
+            _ => (arg.as_str(), None),
+        };
+        let flag = match name {
+            "-q" | "--quiet" => Some(&mut quiet),
+            "--json" => Some(&mut json),
+            _ => None,
+        };
+        if let Some(flag) = flag {
+            if *flag || inline.is_some() {
+                return None;
+            }
+            *flag = true;
+            continue;
+        }
+        let slot = match name {
+            "--product" => &mut product,
+            "--license" => &mut license,
+            "--title" => &mut title,
+            "--receipt-dir" => &mut receipt_dir,
+            "--sha256" => &mut sha256,
+            _ => return None,
+        };
+        let value = match inline {
+            Some(value) => value,
+            None => args.next()??,
+        };
+        // Repeats and values that look like options are clap's to judge.
+        if slot.is_some() || (value.starts_with('-') && value.len() > 1) {
+            return None;
+        }
+        *slot = Some(value);
+    }
+    if sha256.is_some() && license.is_some() {
+        return None;
+    }
+    Some(Cli {
+        common: CommonArgs {
+            product,
+            license: license.map(PathBuf::from),
+            title,
+            receipt_dir: receipt_dir.map(PathBuf::from),
+        },
+        accept: AcceptArgs::default(),
+        command: Some(Command::Verify(VerifyArgs { sha256, json, quiet })),
+    })
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     let common = cli.common;
@@ -265,6 +337,67 @@ mod tests {
             &"a".repeat(65),
         ] {
             assert!(!is_product_name(bad), "{bad:?}");
+        }
+    }
+
+    fn clap_parse(args: &[&str]) -> Option<String> {
+        Cli::try_parse_from(std::iter::once("eula-gate").chain(args.iter().copied()))
+            .ok()
+            .map(|cli| format!("{cli:?}"))
+    }
+
+    fn fast_parse(args: &[&str]) -> Option<String> {
+        parse_verify_fast(args.iter().map(std::ffi::OsString::from)).map(|cli| format!("{cli:?}"))
+    }
+
+    #[test]
+    fn the_fast_verify_parse_takes_the_common_lines() {
+        for args in [
+            &["verify"][..],
+            &["verify", "--quiet"],
+            &["verify", "-q", "--receipt-dir", "/tmp/x"],
+            &["verify", "--json", "--product=acme", "--license", "L.txt"],
+            &["verify", "--sha256", "ab", "--receipt-dir=/r", "--product", "p"],
+        ] {
+            assert!(fast_parse(args).is_some(), "{args:?}");
+            assert_eq!(fast_parse(args), clap_parse(args), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn the_fast_verify_parse_leaves_everything_else_to_clap() {
+        for args in [
+            &["verify", "--help"][..],
+            &["verify", "-h"],
+            &["verify", "--quiet", "--quiet"],
+            &["verify", "--product", "a", "--product", "b"],
+            &["verify", "--product"],
+            &["verify", "--product", "--json"],
+            &["verify", "--sha256", "x", "--license", "y"],
+            &["verify", "--accept-eula"],
+            &["verify", "-qq"],
+            &["verify", "--json=1"],
+            &["verify", "extra"],
+            &["--product", "x", "verify"],
+            &["hash"],
+            &[],
+        ] {
+            assert_eq!(fast_parse(args), None, "{args:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_fast_verify_parse_agrees_with_clap(
+            tokens in proptest::collection::vec(proptest::sample::select(vec![
+                "-q", "--quiet", "--json", "--product", "--license", "--title", "--receipt-dir",
+                "--sha256", "--product=p", "--sha256=", "x", "-", "--", "-x", "--help", "verify",
+            ]), 0..7)
+        ) {
+            let args: Vec<&str> = std::iter::once("verify").chain(tokens.iter().copied()).collect();
+            if let Some(fast) = fast_parse(&args) {
+                proptest::prop_assert_eq!(Some(fast), clap_parse(&args), "{:?}", args);
+            }
         }
     }
 

@@ -178,11 +178,7 @@ impl<'a> Pager<'a> {
     fn handle_search_key(&mut self, mut query: String, key: Key) {
         match key {
             Key::Enter if query.is_empty() => self.find_next(true),
-            Key::Enter => {
-                self.query = Some(query.to_ascii_lowercase());
-                self.last_match = None;
-                self.find_next(true);
-            }
+            Key::Enter => self.search(&query),
             Key::Escape => {}
             Key::Backspace => {
                 if query.pop().is_some() {
@@ -195,6 +191,13 @@ impl<'a> Pager<'a> {
             }
             _ => self.mode = Mode::Searching(query),
         }
+    }
+
+    /// Searches forward for `query` (ASCII case ignored) and moves to the first match.
+    pub fn search(&mut self, query: &str) {
+        self.query = Some(query.to_ascii_lowercase());
+        self.last_match = None;
+        self.find_next(true);
     }
 
     /// Moves to the next (or previous) match of the query: after the match last found

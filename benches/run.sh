@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# All benchmark figures, each next to its target: the in-process pager figures,
+# whole-process verify timings against sha256sum, /bin/true and Python, the binary
+# size, and the pager's peak memory on a 10 MiB license. Usage: benches/run.sh [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "== pager, in process (cargo bench --bench pager)"
+cargo bench --locked --quiet --bench pager 2>/dev/null
+echo
+echo "== whole process (hyperfine, medians)"
+benches/process.sh "${1:-3000}"
+echo
+echo "== the real binary paging 10 MiB in a pseudo-terminal"
+python3 benches/pager_memory.py target/release/eula-gate
