@@ -54,6 +54,13 @@ impl Locations {
                  receipt in; set HOME, or pass --receipt-dir DIR or set {DIR_ENV}"
             ))
         })?;
+        if !dirs.data_dir().is_absolute() {
+            return Err(Error::Runtime(format!(
+                "the data directory {} is not an absolute path (HOME is relative?); set HOME to an \
+                 absolute path, or pass --receipt-dir DIR or set {DIR_ENV}",
+                dirs.data_dir().display()
+            )));
+        }
         Ok(Locations {
             primary: ReceiptStore::new(dirs.data_dir().to_path_buf()),
             system_fallback: Some(ReceiptStore::new(PathBuf::from(SYSTEM_DIR))),
@@ -143,10 +150,9 @@ impl ReceiptStore {
         let dir = self.open_dir_for_writing()?;
         self.remove_stale_temps(&dir, product);
         let final_name = format!("{product}.json");
-        let temp_name = format!(".{product}.json.{}.{}.tmp", std::process::id(), unique_suffix());
         let next = "check free space and permissions there, or pass another --receipt-dir";
         let fail = |e: std::io::Error| Error::io("write receipt in", &self.dir, &e, next);
-        let temp = open_new_file(&dir, &temp_name).map_err(fail)?;
+        let (temp, temp_name) = create_temp_file(&dir, product).map_err(fail)?;
         let written = write_and_sync(temp, bytes)
             .and_then(|()| rename_at(&dir, &temp_name, &final_name))
             .and_then(|()| File::from(dir.try_clone()?).sync_all());
@@ -271,11 +277,30 @@ fn process_exists(pid: i32) -> bool {
     rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
 
-fn unique_suffix() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0)
+/// How many temporary names a writer tries before it gives up.
+const TEMP_ATTEMPTS: u32 = 64;
+
+/// Creates `.<product>.json.<pid>.<n>.tmp` exclusively (never through a symlink),
+/// taking the next `n` while a name is already there.
+fn create_temp_file(dir: &OwnedFd, product: &str) -> std::io::Result<(File, String)> {
+    let pid = std::process::id();
+    let mut last = std::io::Error::from(std::io::ErrorKind::AlreadyExists);
+    for n in 0..TEMP_ATTEMPTS {
+        let name = format!(".{product}.json.{pid}.{n}.tmp");
+        match open_new_file(dir, &name) {
+            Ok(file) => {
+                // The umask may have narrowed the mode; receipts are world-readable by contract.
+                if let Err(e) = file.set_permissions(std::fs::Permissions::from_mode(0o644)) {
+                    let _ = unlink_at(dir, &name);
+                    return Err(e);
+                }
+                return Ok((file, name));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = e,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last)
 }
 
 fn c_name(name: &str) -> std::io::Result<CString> {
@@ -291,10 +316,7 @@ fn open_new_file(dir: &OwnedFd, name: &str) -> std::io::Result<File> {
         return Err(std::io::Error::last_os_error());
     }
     // SAFETY: fd is a descriptor we just opened and own.
-    let file = unsafe { File::from_raw_fd(fd) };
-    // The umask may have narrowed the mode; receipts are world-readable by contract.
-    file.set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    Ok(file)
+    Ok(unsafe { File::from_raw_fd(fd) })
 }
 
 fn write_and_sync(mut file: File, bytes: &[u8]) -> std::io::Result<()> {
