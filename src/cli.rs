@@ -96,6 +96,20 @@ pub enum Command {
     Hash,
     /// Withdraw acceptance: remove the receipt
     Revoke,
+    /// Print a shell completion script (bash, zsh or fish) on stdout
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+}
+
+/// Shells that `completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 /// Options of `verify`.
@@ -196,6 +210,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Show) => show(&load_license(&common)?),
         Some(Command::Hash) => print_stdout(&format!("{}\n", load_license(&common)?.sha256)),
         Some(Command::Revoke) => revoke(&common, &product),
+        Some(Command::Completions { shell }) => completions(shell),
     }
 }
 
@@ -302,6 +317,19 @@ fn revoke(common: &CommonArgs, product: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn completions(shell: CompletionShell) -> Result<()> {
+    use clap::CommandFactory;
+    use clap_complete::shells::{Bash, Fish, Zsh};
+    let mut cmd = Cli::command();
+    let mut out = Vec::new();
+    match shell {
+        CompletionShell::Bash => clap_complete::generate(Bash, &mut cmd, "eula-gate", &mut out),
+        CompletionShell::Zsh => clap_complete::generate(Zsh, &mut cmd, "eula-gate", &mut out),
+        CompletionShell::Fish => clap_complete::generate(Fish, &mut cmd, "eula-gate", &mut out),
+    }
+    print_stdout(&String::from_utf8_lossy(&out))
 }
 
 fn print_stdout(text: &str) -> Result<()> {

@@ -61,6 +61,10 @@ impl License {
                 "license file {origin} is not UTF-8 text (invalid byte at offset {offset}); \
                  convert it to UTF-8, e.g. with iconv, and try again"
             )),
+            NormalizeError::RepeatedBom => Error::Runtime(format!(
+                "license file {origin} begins with two byte order marks (U+FEFF); save it with \
+                 at most one and try again"
+            )),
             NormalizeError::Empty => Error::Runtime(format!(
                 "license file {origin} is empty or holds only blanks; pass the file that holds \
                  the license text"
@@ -230,8 +234,16 @@ mod tests {
     }
 
     #[test]
-    fn only_one_bom_is_removed() {
-        assert_eq!(normalize("\u{FEFF}\u{FEFF}x".as_bytes()).unwrap(), "\u{FEFF}x\n");
+    fn one_bom_is_removed_and_a_second_is_refused() {
+        assert_eq!(normalize("\u{FEFF}x\u{FEFF}".as_bytes()).unwrap(), "x\u{FEFF}\n");
+        assert_eq!(
+            normalize("\u{FEFF}\u{FEFF}x".as_bytes()),
+            Err(NormalizeError::RepeatedBom)
+        );
+        assert_eq!(
+            normalize(&std::fs::read("fuzz/corpus/license_display/double-bom.txt").unwrap()[1..]),
+            Err(NormalizeError::RepeatedBom)
+        );
     }
 
     #[test]

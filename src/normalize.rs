@@ -10,16 +10,23 @@ pub enum NormalizeError {
     NotUtf8 { offset: usize },
     /// Nothing but blanks and line ends.
     Empty,
+    /// Another byte order mark right after the one that is removed: the normal form
+    /// would begin with a BOM and not be a fixed point of normalization.
+    RepeatedBom,
 }
 
 /// Normalizes a license text as the contract defines it: UTF-8 required, one leading
 /// BOM removed, CRLF and lone CR become LF, spaces and tabs at line ends removed,
-/// trailing empty lines removed, lines joined with LF plus one final LF.
+/// trailing empty lines removed, lines joined with LF plus one final LF. A text that
+/// begins with two BOMs is refused, so that the normal form normalizes to itself.
 pub fn normalize(raw: &[u8]) -> Result<String, NormalizeError> {
     let bom = if raw.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     let text = std::str::from_utf8(&raw[bom..]).map_err(|e| NormalizeError::NotUtf8 {
         offset: bom + e.valid_up_to(),
     })?;
+    if text.starts_with('\u{FEFF}') {
+        return Err(NormalizeError::RepeatedBom);
+    }
     let mut out = String::with_capacity(text.len() + 1);
     // Length of `out` up to the end of the last line that had content.
     let mut kept = 0;
