@@ -88,6 +88,28 @@ impl Rng {
     }
 }
 
+/// `eula-gate --product p --license LICENSE --accept-eula`, receipts in `dir`.
+fn accept_license(dir: &Path, license: &Path) -> Command {
+    gate(
+        dir,
+        &[
+            "--product",
+            "p",
+            "--license",
+            license.to_str().unwrap(),
+            "--accept-eula",
+        ],
+    )
+}
+
+/// `eula-gate verify --product p --license LICENSE`, receipts in `dir`.
+fn verify_license(dir: &Path, license: &Path) -> Command {
+    gate(
+        dir,
+        &["verify", "--product", "p", "--license", license.to_str().unwrap()],
+    )
+}
+
 fn hash_of(env: &Env, license: &Path) -> String {
     let run = run(gate(
         &env.receipts(),
@@ -111,20 +133,11 @@ fn writers_killed_at_random_moments_never_leave_a_partial_receipt() {
     for i in 0..240 {
         // Alternate the texts so that every accept has a receipt to (re)write.
         let license = if i % 2 == 0 { &a } else { &b };
-        let mut child = gate(
-            &dir,
-            &[
-                "--product",
-                "crash",
-                "--license",
-                license.to_str().unwrap(),
-                "--accept-eula",
-            ],
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
+        let mut child = accept_license(&dir, license)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
         std::thread::sleep(Duration::from_micros(rng.below(2500)));
         let _ = child.kill();
         let status = child.wait().unwrap();
@@ -133,10 +146,9 @@ fn writers_killed_at_random_moments_never_leave_a_partial_receipt() {
         } else {
             finished += 1
         }
-        match std::fs::read(dir.join("crash.json")) {
+        match std::fs::read(dir.join("p.json")) {
             Ok(bytes) => {
-                let facts =
-                    check(&bytes, "crash").unwrap_or_else(|e| panic!("run {i}: partial receipt: {e}"));
+                let facts = check(&bytes, "p").unwrap_or_else(|e| panic!("run {i}: partial receipt: {e}"));
                 assert!(
                     valid.contains(&facts.license_sha256),
                     "run {i}: receipt for an unknown text"
@@ -146,21 +158,12 @@ fn writers_killed_at_random_moments_never_leave_a_partial_receipt() {
         }
         for name in receipt_files(&dir) {
             assert!(
-                name == "crash.json" || (name.starts_with(".crash.json.") && name.ends_with(".tmp")),
+                name == "p.json" || (name.starts_with(".p.json.") && name.ends_with(".tmp")),
                 "run {i}: unexpected file {name}"
             );
         }
         // A leftover temp file is never read as the receipt.
-        let verify = run(gate(
-            &dir,
-            &[
-                "verify",
-                "--product",
-                "crash",
-                "--license",
-                license.to_str().unwrap(),
-            ],
-        ));
+        let verify = run(verify_license(&dir, license));
         assert!(
             [0, 5, 6].contains(&verify.code()),
             "run {i}: verify said {}",
@@ -172,29 +175,9 @@ fn writers_killed_at_random_moments_never_leave_a_partial_receipt() {
         "only {killed} of 240 writers were killed ({finished} finished)"
     );
     // The next complete write removes every temp file that a killed writer left.
-    run(gate(
-        &dir,
-        &[
-            "--product",
-            "crash",
-            "--license",
-            a.to_str().unwrap(),
-            "--accept-eula",
-        ],
-    ))
-    .expect_code(0);
-    run(gate(
-        &dir,
-        &[
-            "--product",
-            "crash",
-            "--license",
-            b.to_str().unwrap(),
-            "--accept-eula",
-        ],
-    ))
-    .expect_code(0);
-    assert_eq!(receipt_files(&dir), ["crash.json"]);
+    run(accept_license(&dir, &a)).expect_code(0);
+    run(accept_license(&dir, &b)).expect_code(0);
+    assert_eq!(receipt_files(&dir), ["p.json"]);
     eprintln!("crash loop: {killed} writers killed, {finished} finished");
 }
 
@@ -405,34 +388,18 @@ fn a_read_only_directory_fails_with_exit_1_and_keeps_the_old_receipt() {
     let b = env.file("b.txt", "License B\n\nterms\n");
     let dir = env.path("ro");
     let mount = is_root().then(|| Mount::tmpfs(dir.clone(), "size=1m,mode=0755"));
-    let accept = |l: &Path| {
-        gate(
-            &dir,
-            &[
-                "--product",
-                "p",
-                "--license",
-                l.to_str().unwrap(),
-                "--accept-eula",
-            ],
-        )
-    };
-    run(accept(&a)).expect_code(0);
+    run(accept_license(&dir, &a)).expect_code(0);
     let before = std::fs::read(dir.join("p.json")).unwrap();
     match &mount {
         Some(mount) => mount.remount_read_only(),
         None => std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap(),
     }
-    run(accept(&b))
+    run(accept_license(&dir, &b))
         .expect_code(1)
         .stderr_has(dir.to_str().unwrap())
         .stderr_has("Read-only");
     assert_eq!(std::fs::read(dir.join("p.json")).unwrap(), before);
-    run(gate(
-        &dir,
-        &["verify", "--product", "p", "--license", a.to_str().unwrap()],
-    ))
-    .expect_code(0);
+    run(verify_license(&dir, &a)).expect_code(0);
 }
 
 #[test]
@@ -446,37 +413,23 @@ fn a_full_disk_fails_with_exit_1_and_keeps_the_old_receipt() {
     let b = env.file("b.txt", "License B\n\nterms\n");
     let dir = env.path("full");
     let _mount = Mount::tmpfs(dir.clone(), "size=256k,mode=0755");
-    let accept = |l: &Path| {
-        gate(
-            &dir,
-            &[
-                "--product",
-                "p",
-                "--license",
-                l.to_str().unwrap(),
-                "--accept-eula",
-            ],
-        )
-    };
-    run(accept(&a)).expect_code(0);
+    run(accept_license(&dir, &a)).expect_code(0);
     let before = std::fs::read(dir.join("p.json")).unwrap();
     // Fill every block that is left.
     let mut filler = std::fs::File::create(dir.join("filler")).unwrap();
     let block = vec![0u8; 4096];
     while std::io::Write::write_all(&mut filler, &block).is_ok() {}
     drop(filler);
-    run(accept(&b)).expect_code(1).stderr_has("No space left");
+    run(accept_license(&dir, &b))
+        .expect_code(1)
+        .stderr_has("No space left");
     assert_eq!(std::fs::read(dir.join("p.json")).unwrap(), before);
     assert_eq!(
         receipt_files(&dir),
         ["filler", "p.json"],
         "a temp file was left behind"
     );
-    run(gate(
-        &dir,
-        &["verify", "--product", "p", "--license", a.to_str().unwrap()],
-    ))
-    .expect_code(0);
+    run(verify_license(&dir, &a)).expect_code(0);
 }
 
 // ---- hostile receipts ----
