@@ -21,7 +21,11 @@ fn is_root() -> bool {
 /// The real binary with a clean environment, receipts in `dir`, memory capped at
 /// 256 MiB (so an unbounded read of a huge file fails loudly), stdin closed.
 fn gate(dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(binary());
+    gate_from(&binary(), dir, args)
+}
+
+fn gate_from(program: &Path, dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(program);
     for var in ["EULA_GATE_ACCEPT", "DEBIAN_FRONTEND", "XDG_DATA_HOME"] {
         cmd.env_remove(var);
     }
@@ -691,7 +695,12 @@ fn shared_tmp() -> Env {
 }
 
 fn user_gate(env: &Env, args: &[&str], vars: &[(&str, Option<&str>)]) -> Run {
-    let mut cmd = gate(Path::new("/unused"), args);
+    // A copy that `nobody` can run wherever the checkout lives.
+    let program = env.path("eula-gate");
+    if !program.exists() {
+        std::fs::copy(binary(), &program).unwrap();
+    }
+    let mut cmd = gate_from(&program, Path::new("/unused"), args);
     cmd.env_remove("EULA_GATE_RECEIPT_DIR")
         .env("HOME", env.path("home"))
         .current_dir(env.tmp.path());
@@ -702,7 +711,20 @@ fn user_gate(env: &Env, args: &[&str], vars: &[(&str, Option<&str>)]) -> Run {
         };
     }
     as_unprivileged(&mut cmd);
-    run(cmd)
+    // A concurrent test's fork may briefly hold the fresh copy open for writing.
+    for _ in 0..100 {
+        match cmd.output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            out => {
+                let run = Run(out.expect("run eula-gate"));
+                assert!(!run.stderr().contains("panicked"), "panic: {}", run.stderr());
+                return run;
+            }
+        }
+    }
+    panic!("{} stayed busy", program.display());
 }
 
 #[test]
