@@ -254,14 +254,10 @@ impl ReceiptStore {
         let Ok(entries) = std::fs::read_dir(&self.dir) else {
             return;
         };
-        let prefix = format!(".{product}.json.");
         for entry in entries.flatten() {
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
-            let Some(rest) = name.strip_prefix(&prefix).and_then(|r| r.strip_suffix(".tmp")) else {
-                continue;
-            };
-            let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<i32>().ok()) else {
+            let Some(pid) = temp_writer_pid(name, product) else {
                 continue;
             };
             if pid > 0 && !process_exists(pid) {
@@ -280,13 +276,29 @@ fn process_exists(pid: i32) -> bool {
 /// How many temporary names a writer tries before it gives up.
 const TEMP_ATTEMPTS: u32 = 64;
 
+/// The temporary name a writer `pid` tries `n`-th: `.<product>.json.<pid>.<n>.tmp`.
+fn temp_name(product: &str, pid: u32, n: u32) -> String {
+    format!(".{product}.json.{pid}.{n}.tmp")
+}
+
+/// The writer's pid in a name that `temp_name` made for `product`, else `None`.
+fn temp_writer_pid(name: &str, product: &str) -> Option<i32> {
+    let rest = name
+        .strip_prefix('.')?
+        .strip_prefix(product)?
+        .strip_prefix(".json.")?;
+    let (pid, n) = rest.strip_suffix(".tmp")?.split_once('.')?;
+    n.parse::<u32>().ok()?;
+    pid.parse().ok()
+}
+
 /// Creates `.<product>.json.<pid>.<n>.tmp` exclusively (never through a symlink),
 /// taking the next `n` while a name is already there.
 fn create_temp_file(dir: &OwnedFd, product: &str) -> std::io::Result<(File, String)> {
     let pid = std::process::id();
     let mut last = std::io::Error::from(std::io::ErrorKind::AlreadyExists);
     for n in 0..TEMP_ATTEMPTS {
-        let name = format!(".{product}.json.{pid}.{n}.tmp");
+        let name = temp_name(product, pid, n);
         match open_new_file(dir, &name) {
             Ok(file) => {
                 // The umask may have narrowed the mode; receipts are world-readable by contract.
@@ -343,5 +355,25 @@ fn unlink_at(dir: &OwnedFd, name: &str) -> std::io::Result<()> {
         Ok(())
     } else {
         Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_temp_names_are_recognized_only_for_their_product() {
+        assert_eq!(temp_writer_pid(&temp_name("p", 42, 3), "p"), Some(42));
+        for name in [
+            "p.json",
+            ".p.json.42.tmp",
+            ".p.json.x.0.tmp",
+            ".pp.json.42.0.tmp",
+            ".p.json.42.0",
+        ] {
+            assert_eq!(temp_writer_pid(name, "p"), None, "{name}");
+        }
+        assert_eq!(temp_writer_pid(&temp_name("p.x", 7, 0), "p"), None);
     }
 }
