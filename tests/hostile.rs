@@ -26,7 +26,7 @@ fn gate(dir: &Path, args: &[&str]) -> Command {
 
 fn gate_from(program: &Path, dir: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(program);
-    for var in ["EULA_GATE_ACCEPT", "DEBIAN_FRONTEND", "XDG_DATA_HOME"] {
+    for var in common::GATE_VARS {
         cmd.env_remove(var);
     }
     cmd.env("EULA_GATE_RECEIPT_DIR", dir)

@@ -8,7 +8,7 @@ use std::os::unix::process::ExitStatusExt;
 
 fn gate_on_pty(env: &Env, args: &[&str], vars: &[(&str, &str)], rows: u16, cols: u16) -> Pty {
     let mut cmd = std::process::Command::new(common::binary());
-    for var in ["EULA_GATE_ACCEPT", "DEBIAN_FRONTEND", "NO_COLOR", "XDG_DATA_HOME"] {
+    for var in common::GATE_VARS {
         cmd.env_remove(var);
     }
     cmd.env("HOME", env.path("home"))

@@ -74,15 +74,18 @@ impl Env {
     }
 }
 
+/// Every variable that changes the gate's behaviour.
+pub const GATE_VARS: [&str; 5] = [
+    "EULA_GATE_ACCEPT",
+    "EULA_GATE_RECEIPT_DIR",
+    "DEBIAN_FRONTEND",
+    "NO_COLOR",
+    "XDG_DATA_HOME",
+];
+
 /// Removes every variable that changes the gate's behaviour.
 pub fn clean_env(cmd: &mut Command) {
-    for var in [
-        "EULA_GATE_ACCEPT",
-        "EULA_GATE_RECEIPT_DIR",
-        "DEBIAN_FRONTEND",
-        "NO_COLOR",
-        "XDG_DATA_HOME",
-    ] {
+    for var in GATE_VARS {
         cmd.env_remove(var);
     }
 }
