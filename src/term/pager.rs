@@ -237,10 +237,7 @@ impl<'a> Pager<'a> {
     pub fn render(&self) -> String {
         let mut out = String::with_capacity((self.rows + 1) * (self.cols + 16));
         out.push_str("\x1b[?25l");
-        let header = clip(self.title, self.cols);
-        let _ = write!(out, "\x1b[1;1H{}{header}", self.style_bar());
-        pad(&mut out, self.cols - str_width(header));
-        out.push_str("\x1b[0m");
+        self.render_bar(&mut out, 1, self.title);
         for row in 0..self.body() {
             let _ = write!(out, "\x1b[{};1H", row + 2);
             if self.mode == Mode::Help {
@@ -250,21 +247,20 @@ impl<'a> Pager<'a> {
             }
             out.push_str("\x1b[K");
         }
-        let status = self.status();
-        let _ = write!(
-            out,
-            "\x1b[{};1H{}{}",
-            self.rows,
-            self.style_bar(),
-            clip(&status, self.cols)
-        );
-        pad(&mut out, self.cols - str_width(clip(&status, self.cols)));
-        out.push_str("\x1b[0m");
+        self.render_bar(&mut out, self.rows, &self.status());
         if let Mode::Searching(query) = &self.mode {
             let col = (str_width(query) + 2).min(self.cols);
             let _ = write!(out, "\x1b[{};{col}H\x1b[?25h", self.rows);
         }
         out
+    }
+
+    /// A full-width bar (header or status line) on screen row `row` (from 1).
+    fn render_bar(&self, out: &mut String, row: usize, text: &str) {
+        let text = clip(text, self.cols);
+        let _ = write!(out, "\x1b[{row};1H{}{text}", self.style_bar());
+        pad(out, self.cols - str_width(text));
+        out.push_str("\x1b[0m");
     }
 
     fn render_line(&self, out: &mut String, range: Range<usize>) {
