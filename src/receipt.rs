@@ -229,7 +229,8 @@ fn object_field<'a>(map: &'a Map<String, Value>, key: &str) -> Result<&'a Map<St
 }
 
 /// A JSON value that refuses duplicate keys, which serde_json's `Value` would
-/// silently collapse (so two readers could disagree about one receipt).
+/// silently collapse, and numbers other than 64-bit integers, which readers write
+/// back differently (so two readers could disagree about one receipt).
 struct Strict(Value);
 
 impl<'de> Deserialize<'de> for Strict {
@@ -255,8 +256,13 @@ impl<'de> Visitor<'de> for StrictVisitor {
     fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
         Ok(Value::from(v))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(Value::from(v))
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        // serde_json and Python write fractions, exponents, -0 and integers beyond 64
+        // bits differently, so a receipt holding one could verify in one and not the
+        // other: receipts hold integers only.
+        Err(E::custom(format!(
+            "the number {v} is not an integer within 64 bits (receipts hold integers only)"
+        )))
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
         Ok(Value::String(v.to_owned()))
