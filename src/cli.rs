@@ -4,11 +4,13 @@
 use crate::Hint;
 use crate::error::{Error, Result};
 use crate::gate::{self, AcceptOptions};
+use crate::license::shown_path;
 use crate::license::{EMBEDDED_PRODUCT, License, is_digest, sanitize};
-use crate::store::Locations;
+use crate::output::{print_stdout, say};
+use crate::store::{Locations, Stored};
 use crate::verify;
 use clap::{Args, Parser, Subcommand};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
@@ -130,12 +132,33 @@ impl Cli {
     /// Parses the process's command line. The common `verify` command lines, which run
     /// in every package script and service start, are read without building clap's
     /// whole command tree; anything else (help, errors, other commands) goes to clap.
-    pub fn parse_args() -> Result<Cli, clap::Error> {
-        match parse_verify_fast(std::env::args_os().skip(1)) {
+    pub fn parse_args(args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
+        match parse_verify_fast(args.iter().skip(1).cloned()) {
             Some(cli) => Ok(cli),
-            None => Cli::try_parse(),
+            None => Cli::try_parse_from(args),
         }
     }
+}
+
+/// clap's message for a command line it refused, with every argument it quotes
+/// shown on one line and no control sequence left (clap repeats arguments as is).
+pub fn render_parse_error(error: &clap::Error, args: &[std::ffi::OsString]) -> String {
+    let mut message = error.render().to_string();
+    let mut quoted: Vec<String> = Vec::new();
+    for arg in args.iter().skip(1).map(|a| a.to_string_lossy()) {
+        if let Some((_, value)) = arg.split_once('=') {
+            quoted.push(value.to_owned());
+        }
+        quoted.push(arg.into_owned());
+    }
+    // Longest first, so that a value inside a longer argument is not replaced twice.
+    quoted.sort_by_key(|q| std::cmp::Reverse(q.len()));
+    for value in quoted {
+        if !value.chars().all(crate::license::is_shown_as_is) {
+            message = message.replace(&value, &crate::license::shown(&value));
+        }
+    }
+    sanitize(&message).into_owned()
 }
 
 /// Reads `verify` followed only by its plain options, each at most once, into the
@@ -228,8 +251,9 @@ fn product_name(common: &CommonArgs) -> Result<String> {
     match (&common.product, &common.license) {
         (Some(name), _) if is_product_name(name) => Ok(name.clone()),
         (Some(name), _) => Err(Error::Usage(format!(
-            "--product {name:?} is not a product name: use 1 to 64 lower-case letters, digits, \
-             '.', '_' or '-', starting with a letter or digit (e.g. portsip-pbx)"
+            "--product \"{}\" is not a product name: use 1 to 64 lower-case letters, digits, \
+             '.', '_' or '-', starting with a letter or digit (e.g. portsip-pbx)",
+            crate::license::shown(name)
         ))),
         (None, Some(_)) => Err(Error::Usage(
             "--license needs --product NAME, so that its receipt is not taken for portsip-pbx's".into(),
@@ -259,11 +283,12 @@ fn accept(common: &CommonArgs, product: &str, args: AcceptArgs, hint: &Hint) -> 
 
 fn verify(common: &CommonArgs, product: &str, args: &VerifyArgs, hint: &Hint) -> Result<()> {
     let expected = match &args.sha256 {
-        Some(hex) => {
-            let hex = hex.trim().to_ascii_lowercase();
+        Some(given) => {
+            let hex = given.trim().to_ascii_lowercase();
             if !is_digest(&hex) {
                 return Err(Error::Usage(format!(
-                    "--sha256 {hex:?} is not a license digest (64 hex digits); `eula-gate hash` prints it"
+                    "--sha256 \"{}\" is not a license digest (64 hex digits); `eula-gate hash` prints it",
+                    crate::license::shown(given)
                 )));
             }
             hex
@@ -271,7 +296,7 @@ fn verify(common: &CommonArgs, product: &str, args: &VerifyArgs, hint: &Hint) ->
         None => load_license(common)?.sha256.into_owned(),
     };
     let locations = Locations::resolve(common.receipt_dir.as_deref())?;
-    let report = verify::verify(product, &expected, &locations);
+    let report = verify::verify(product, &expected, &locations)?;
     if args.json {
         print_stdout(&format!("{}\n", report.to_json(hint)))?;
     }
@@ -295,25 +320,22 @@ fn show(license: &License) -> Result<()> {
 fn revoke(common: &CommonArgs, product: &str) -> Result<()> {
     let locations = Locations::resolve(common.receipt_dir.as_deref())?;
     let path = locations.primary.path(product);
+    let path = shown_path(&path);
     if locations.primary.remove(product)? {
-        eprintln!(
-            "eula-gate: removed {}; the license is no longer accepted for {product}",
-            path.display()
-        );
+        say(&format!(
+            "removed {path}; the license is no longer accepted for {product}"
+        ));
     } else {
-        eprintln!(
-            "eula-gate: no receipt for {product} at {}; nothing to revoke",
-            path.display()
-        );
+        say(&format!("no receipt for {product} at {path}; nothing to revoke"));
     }
     if let Some(system) = &locations.system_fallback {
-        let system_path = system.path(product);
-        if system_path.exists() {
-            eprintln!(
-                "eula-gate: note: the system receipt {} still counts for `eula-gate verify`; run \
+        // Only a receipt that `verify` would read counts; an unsafe directory is not one.
+        if matches!(system.read(product), Ok(Stored::Found(_) | Stored::Unreadable(_))) {
+            say(&format!(
+                "note: the system receipt {} still counts for `eula-gate verify`; run \
                  `sudo eula-gate revoke` to remove it",
-                system_path.display()
-            );
+                shown_path(&system.path(product))
+            ));
         }
     }
     Ok(())
@@ -330,16 +352,6 @@ fn completions(shell: CompletionShell) -> Result<()> {
         CompletionShell::Fish => clap_complete::generate(Fish, &mut cmd, "eula-gate", &mut out),
     }
     print_stdout(&String::from_utf8_lossy(&out))
-}
-
-fn print_stdout(text: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        // A reader that stopped early (`| head`) is not an error of ours.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Error::Runtime(format!("cannot write to standard output: {e}"))),
-    }
 }
 
 #[cfg(test)]

@@ -50,7 +50,10 @@ impl Error {
 
     /// Builds a runtime error about `path` from an I/O error, with the next step.
     pub fn io(action: &str, path: &std::path::Path, err: &std::io::Error, next: &str) -> Error {
-        Error::Runtime(format!("cannot {action} {}: {err}; {next}", path.display()))
+        Error::Runtime(format!(
+            "cannot {action} {}: {err}; {next}",
+            crate::license::shown_path(path)
+        ))
     }
 }
 

@@ -3,7 +3,8 @@
 
 use crate::Hint;
 use crate::error::{Error, Result};
-use crate::license::{License, is_digest, sanitize};
+use crate::license::{License, is_digest, sanitize, shown, shown_path};
+use crate::output::say;
 use crate::receipt::{Acceptance, AcceptedBy, Method, now_timestamp, to_file_bytes};
 use crate::store::Locations;
 use crate::term::{self, pager::Outcome, prompt::Answer, signals};
@@ -43,25 +44,26 @@ pub fn accept(
     hint: &Hint,
 ) -> Result<Accepted> {
     // 1. A valid receipt for this exact text: done, silently but for one line.
-    let report = verify::verify(product, &license.sha256, locations);
+    let report = verify::verify(product, &license.sha256, locations)?;
     if report.status == Status::Accepted {
-        eprintln!(
-            "eula-gate: {} already accepted for {product} on {} ({})",
+        say(&format!(
+            "{} already accepted for {product} on {} ({})",
             license.title,
-            report.accepted_at.as_deref().unwrap_or("an earlier date"),
-            report.receipt.display()
-        );
+            shown(report.accepted_at.as_deref().unwrap_or("an earlier date")),
+            shown_path(&report.receipt)
+        ));
         return Ok(Accepted::Already {
             receipt: report.receipt,
         });
     }
     // 2. The flag, optionally pinned to a digest.
     if let Some(pinned) = &options.accept_flag {
-        if let Some(hex) = pinned {
-            let hex = hex.trim().to_ascii_lowercase();
+        if let Some(given) = pinned {
+            let hex = given.trim().to_ascii_lowercase();
             if !is_digest(&hex) {
                 return Err(Error::Usage(format!(
-                    "--accept-eula={hex} is not a license digest (64 hex digits); `eula-gate hash` prints it"
+                    "--accept-eula={} is not a license digest (64 hex digits); `eula-gate hash` prints it",
+                    shown(given)
                 )));
             }
             if hex != license.sha256 {
@@ -84,20 +86,21 @@ pub fn accept(
             return record(product, license, locations, Method::Env, None);
         }
         if !value.trim().is_empty() {
-            eprintln!(
-                "eula-gate: warning: {ACCEPT_ENV}={value:?} does not name {product}, so it is not \
-                 consent to its license; set {ACCEPT_ENV}={product} to accept it"
-            );
+            say(&format!(
+                "warning: {ACCEPT_ENV}=\"{}\" does not name {product}, so it is not consent to its \
+                 license; set {ACCEPT_ENV}={product} to accept it",
+                shown(&value)
+            ));
         }
     }
     // 4. A person at a terminal.
     if can_ask(options) {
         if report.status == Status::LicenseChanged {
-            eprintln!(
-                "eula-gate: the {} changed since it was accepted on {}; please review it again",
+            say(&format!(
+                "the {} changed since it was accepted on {}; please review it again",
                 license.title,
-                report.accepted_at.as_deref().unwrap_or("an earlier date")
-            );
+                shown(report.accepted_at.as_deref().unwrap_or("an earlier date"))
+            ));
         }
         let read_to_end = show_and_ask(license, options)?;
         return record(
@@ -195,12 +198,12 @@ fn record(
     };
     let bytes = to_file_bytes(&acceptance.to_receipt());
     let receipt = locations.primary.write_atomically(product, &bytes)?;
-    eprintln!(
-        "eula-gate: accepted the {} for {product} ({}); receipt: {}",
+    say(&format!(
+        "accepted the {} for {product} ({}); receipt: {}",
         license.title,
         method.as_str(),
-        receipt.display()
-    );
+        shown_path(&receipt)
+    ));
     Ok(Accepted::Now { receipt, method })
 }
 

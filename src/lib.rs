@@ -9,9 +9,11 @@ pub mod error;
 pub mod gate;
 pub mod license;
 mod normalize;
+pub mod output;
 pub mod receipt;
 pub mod store;
 pub mod term;
+pub mod trusted_path;
 pub mod verify;
 
 pub use error::{Error, Result};
@@ -34,10 +36,7 @@ impl Hint {
             options.push_str(&format!(" --product {product}"));
         }
         if let Some(path) = license {
-            options.push_str(&format!(
-                " --license {}",
-                shell_quote(&path.display().to_string())
-            ));
+            options.push_str(&format!(" --license {}", shell_quote(&path.to_string_lossy())));
         }
         if let Some(title) = title {
             options.push_str(&format!(" --title {}", shell_quote(title)));
@@ -55,7 +54,27 @@ impl Hint {
     }
 }
 
+/// Quotes `s` for a shell command line that a person may copy. A value with control
+/// or bidirectional characters is written in `$'...'` form with those characters
+/// escaped, so that it reaches the terminal as plain text and the shell as itself.
 fn shell_quote(s: &str) -> String {
+    if !s.chars().all(license::is_shown_as_is) {
+        let mut out = String::from("$'");
+        for c in s.chars() {
+            match c {
+                '\'' | '\\' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c if !license::is_shown_as_is(c) => {
+                    out.push_str(&format!("\\u{:04x}", u32::from(c)));
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('\'');
+        return out;
+    }
     if !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"/._-+=:,@".contains(&b))

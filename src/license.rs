@@ -51,7 +51,7 @@ impl License {
     /// non-empty line as the title.
     pub fn from_file(path: &Path, title: Option<&str>) -> Result<License> {
         let raw = read_bounded(path)?;
-        License::from_bytes(&raw, &path.display().to_string(), file_id(path), title)
+        License::from_bytes(&raw, &shown_path(path), file_id(path), title)
     }
 
     /// Builds a license from raw bytes; `origin` names the source in error messages.
@@ -108,15 +108,32 @@ pub fn is_digest(s: &str) -> bool {
 }
 
 fn read_bounded(path: &Path) -> Result<Vec<u8>> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
     let next = "check the --license path and its permissions";
-    let file = std::fs::File::open(path).map_err(|e| Error::io("read license file", path, &e, next))?;
+    // O_NONBLOCK: a FIFO must not block the open; it is refused just below.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| Error::io("read license file", path, &e, next))?;
     let meta = file
         .metadata()
         .map_err(|e| Error::io("read license file", path, &e, next))?;
-    if meta.is_dir() {
+    let kind = meta.file_type();
+    if !kind.is_file() {
+        let what = if kind.is_dir() {
+            "a directory"
+        } else if kind.is_fifo() {
+            "a pipe (FIFO)"
+        } else if kind.is_socket() {
+            "a socket"
+        } else {
+            "a device"
+        };
         return Err(Error::Runtime(format!(
-            "license file {} is a directory; pass the license text file itself",
-            path.display()
+            "license file {} is {what}, not a regular file; pass the license text file itself \
+             (save a stream to a file first)",
+            shown_path(path)
         )));
     }
     let mut raw = Vec::new();
@@ -127,7 +144,7 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>> {
         return Err(Error::Runtime(format!(
             "license file {} is larger than {} MiB, the most eula-gate accepts; \
              check that it is the license text",
-            path.display(),
+            shown_path(path),
             MAX_LICENSE_BYTES / (1024 * 1024)
         )));
     }
@@ -147,7 +164,7 @@ fn file_id(path: &Path) -> String {
 }
 
 fn clip_title(title: &str) -> String {
-    let title = sanitize(title);
+    let title = shown(title);
     if title.chars().count() <= MAX_TITLE_CHARS {
         return title.into_owned();
     }
@@ -177,6 +194,34 @@ pub fn sanitize(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// A value from outside eula-gate (a title, a path, a product or a date read from a
+/// receipt, an environment value) made safe to show inside a message, on one line:
+/// as [`sanitize`], and line feeds and tabs shown as their Control Pictures too.
+pub fn shown(value: &str) -> Cow<'_, str> {
+    if value.chars().all(is_shown_as_is) {
+        return Cow::Borrowed(value);
+    }
+    let mut out = String::with_capacity(value.len() + 8);
+    for c in value.chars() {
+        match c {
+            '\n' => out.push('\u{2424}'),
+            '\t' => out.push('\u{2409}'),
+            c => out.push_str(&sanitize(c.encode_utf8(&mut [0; 4]))),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Whether `shown` leaves `c` as it is.
+pub fn is_shown_as_is(c: char) -> bool {
+    !needs_sanitizing(c) && c != '\n' && c != '\t'
+}
+
+/// A path made safe to show, as [`shown`] (bytes that are not UTF-8 become U+FFFD).
+pub fn shown_path(path: &Path) -> String {
+    shown(&path.to_string_lossy()).into_owned()
 }
 
 fn needs_sanitizing(c: char) -> bool {

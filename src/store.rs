@@ -1,13 +1,15 @@
-//! Where receipts live, and reading, writing and removing them safely: bounded
-//! reads, atomic writes that never follow a symlink, and a directory check for root.
+//! Where receipts live, and reading, writing and removing them safely: every
+//! directory reached through `trusted_path`, bounded reads that never follow a
+//! link, and atomic writes whose temporary files are locked by their writer.
 
 use crate::error::{Error, Result};
-use std::ffi::CString;
+use crate::license::shown_path;
+use crate::trusted_path::{self, Missing, PathError, Rule};
+use rustix::fs::{AtFlags, FileType, FlockOperation, Mode, OFlags};
+use rustix::io::Errno;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
 /// The receipt directory used by root when none is given.
@@ -58,12 +60,12 @@ impl Locations {
             return Err(Error::Runtime(format!(
                 "the data directory {} is not an absolute path (HOME is relative?); set HOME to an \
                  absolute path, or pass --receipt-dir DIR or set {DIR_ENV}",
-                dirs.data_dir().display()
+                shown_path(dirs.data_dir())
             )));
         }
         Ok(Locations {
             primary: ReceiptStore::new(dirs.data_dir().to_path_buf()),
-            system_fallback: Some(ReceiptStore::new(PathBuf::from(SYSTEM_DIR))),
+            system_fallback: Some(ReceiptStore::system()),
         })
     }
 
@@ -77,14 +79,13 @@ impl Locations {
 
 /// Whether the process runs with root's effective user id.
 pub fn is_root() -> bool {
-    // SAFETY: geteuid cannot fail and has no preconditions.
-    unsafe { libc::geteuid() == 0 }
+    rustix::process::geteuid().is_root()
 }
 
 /// What reading a receipt found.
 #[derive(Debug)]
 pub enum Stored {
-    /// No receipt file.
+    /// No receipt file (or no receipt directory).
     Missing,
     /// The receipt's bytes (at most `MAX_RECEIPT_BYTES`).
     Found(Vec<u8>),
@@ -92,16 +93,27 @@ pub enum Stored {
     Unreadable(String),
 }
 
-/// One receipt directory.
+/// One receipt directory, and the rule by which it is reached.
 #[derive(Debug, Clone)]
 pub struct ReceiptStore {
     dir: PathBuf,
+    rule: Rule,
 }
 
 impl ReceiptStore {
-    /// A store in `dir` (nothing is touched until it is used).
+    /// A store in `dir`, reached under root's rule when this process is root and as
+    /// the caller's own directory otherwise (nothing is touched until it is used).
     pub fn new(dir: PathBuf) -> ReceiptStore {
-        ReceiptStore { dir }
+        let rule = if is_root() { Rule::ROOT } else { Rule::Caller };
+        ReceiptStore { dir, rule }
+    }
+
+    /// The system directory as seen by anyone: always under root's rule.
+    pub fn system() -> ReceiptStore {
+        ReceiptStore {
+            dir: PathBuf::from(SYSTEM_DIR),
+            rule: Rule::ROOT,
+        }
     }
 
     /// The directory.
@@ -111,166 +123,214 @@ impl ReceiptStore {
 
     /// The receipt path for `product` (a validated product name).
     pub fn path(&self, product: &str) -> PathBuf {
-        self.dir.join(format!("{product}.json"))
+        self.dir.join(receipt_name(product))
     }
 
-    /// Reads the receipt for `product`, at most `MAX_RECEIPT_BYTES`, without blocking
-    /// on a FIFO or reading a device.
-    pub fn read(&self, product: &str) -> Stored {
-        let path = self.path(product);
+    /// Opens the directory under this store's rule; `Ok(None)` when it does not exist
+    /// and `missing` is `Report`.
+    fn open_dir(&self, missing: Missing) -> Result<Option<OwnedFd>> {
+        match trusted_path::open_dir(&self.dir, self.rule, missing) {
+            Ok(fd) => Ok(Some(fd)),
+            Err(PathError::NotFound { .. }) if missing == Missing::Report => Ok(None),
+            Err(e) => Err(refusal(&self.dir, &e)),
+        }
+    }
+
+    /// Reads the receipt for `product`, at most `MAX_RECEIPT_BYTES`, never through a
+    /// symlink, without blocking on a FIFO or reading a device. `Err` only when the
+    /// directory cannot be trusted or opened.
+    pub fn read(&self, product: &str) -> Result<Stored> {
+        let Some(dir) = self.open_dir(Missing::Report)? else {
+            return Ok(Stored::Missing);
+        };
+        // O_NOFOLLOW: a link is refused before anything is opened through it;
         // O_NONBLOCK: a FIFO planted at the receipt path must not block the open.
-        let opened = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(&path);
-        let file = match opened {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Stored::Missing,
-            Err(e) => return Stored::Unreadable(format!("cannot open it: {e}")),
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+        let file = match rustix::fs::openat(&dir, receipt_name(product).as_str(), flags, Mode::empty()) {
+            Ok(fd) => File::from(fd),
+            Err(Errno::NOENT) => return Ok(Stored::Missing),
+            Err(Errno::LOOP) => {
+                return Ok(Stored::Unreadable(
+                    "it is a symbolic link, and receipts are never read through one".into(),
+                ));
+            }
+            Err(e) => {
+                return Ok(Stored::Unreadable(format!(
+                    "cannot open it: {}",
+                    std::io::Error::from(e)
+                )));
+            }
         };
         match file.metadata() {
             Ok(meta) if meta.is_file() => {}
-            Ok(_) => return Stored::Unreadable("it is not a regular file".into()),
-            Err(e) => return Stored::Unreadable(format!("cannot inspect it: {e}")),
+            Ok(_) => return Ok(Stored::Unreadable("it is not a regular file".into())),
+            Err(e) => return Ok(Stored::Unreadable(format!("cannot inspect it: {e}"))),
         }
         let mut bytes = Vec::new();
         if let Err(e) = file.take(MAX_RECEIPT_BYTES + 1).read_to_end(&mut bytes) {
-            return Stored::Unreadable(format!("cannot read it: {e}"));
+            return Ok(Stored::Unreadable(format!("cannot read it: {e}")));
         }
         if bytes.len() as u64 > MAX_RECEIPT_BYTES {
-            return Stored::Unreadable(format!("it is larger than {} KiB", MAX_RECEIPT_BYTES / 1024));
+            return Ok(Stored::Unreadable(format!(
+                "it is larger than {} KiB",
+                MAX_RECEIPT_BYTES / 1024
+            )));
         }
-        Stored::Found(bytes)
+        Ok(Stored::Found(bytes))
     }
 
     /// Writes the receipt for `product` so that it appears whole or not at all: a new
-    /// temporary file in the same directory, flushed, renamed over the old receipt,
-    /// then the directory synced. Never follows a symlink when writing.
+    /// temporary file in the same directory, locked, flushed, renamed over the old
+    /// receipt, then the directory synced. Never follows a symlink when writing.
     pub fn write_atomically(&self, product: &str, bytes: &[u8]) -> Result<PathBuf> {
-        let dir = self.open_dir_for_writing()?;
-        self.remove_stale_temps(&dir, product);
-        let final_name = format!("{product}.json");
-        let next = "check free space and permissions there, or pass another --receipt-dir";
+        let dir = self
+            .open_dir(Missing::Create)?
+            .expect("Missing::Create never reports a missing directory");
+        remove_abandoned_temps(&dir, product);
+        let final_name = receipt_name(product);
+        let next = "check free space, file size limits (ulimit -f) and permissions there, or pass another --receipt-dir";
         let fail = |e: std::io::Error| Error::io("write receipt in", &self.dir, &e, next);
         let (temp, temp_name) = create_temp_file(&dir, product).map_err(fail)?;
-        let written = write_and_sync(temp, bytes)
-            .and_then(|()| rename_at(&dir, &temp_name, &final_name))
-            .and_then(|()| File::from(dir.try_clone()?).sync_all());
+        let written = write_and_sync(&temp, bytes)
+            .and_then(|()| {
+                rustix::fs::renameat(&dir, temp_name.as_str(), &dir, final_name.as_str()).map_err(Into::into)
+            })
+            .and_then(|()| rustix::fs::fsync(&dir).map_err(Into::into));
         if let Err(e) = written {
-            let _ = unlink_at(&dir, &temp_name);
+            let _ = rustix::fs::unlinkat(&dir, temp_name.as_str(), AtFlags::empty());
             return Err(fail(e));
         }
+        // The lock goes with the descriptor, after the rename.
+        drop(temp);
         Ok(self.path(product))
     }
 
     /// Removes the receipt for `product`. Returns whether there was one.
     pub fn remove(&self, product: &str) -> Result<bool> {
-        let path = self.path(product);
-        match std::fs::remove_file(&path) {
+        let Some(dir) = self.open_dir(Missing::Report)? else {
+            return Ok(false);
+        };
+        match rustix::fs::unlinkat(&dir, receipt_name(product).as_str(), AtFlags::empty()) {
             Ok(()) => {
-                if let Ok(dir) = File::open(&self.dir) {
-                    let _ = dir.sync_all();
-                }
+                let _ = rustix::fs::fsync(&dir);
                 Ok(true)
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(Errno::NOENT) => Ok(false),
             Err(e) => Err(Error::io(
                 "remove receipt",
-                &path,
-                &e,
+                &self.path(product),
+                &e.into(),
                 "check the permissions of its directory (system receipts need root)",
             )),
         }
     }
-
-    /// Creates the directory (mode 0755) if needed, opens it, and as root refuses one
-    /// that another user owns or that group or others may write.
-    fn open_dir_for_writing(&self) -> Result<OwnedFd> {
-        let next = "create it by hand or pass another --receipt-dir";
-        if !self.dir.exists() {
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o755)
-                .create(&self.dir)
-                .map_err(|e| Error::io("create receipt directory", &self.dir, &e, next))?;
-            // The umask may have narrowed the mode; the contract says 0755.
-            std::fs::set_permissions(&self.dir, std::fs::Permissions::from_mode(0o755))
-                .map_err(|e| Error::io("set the mode of receipt directory", &self.dir, &e, next))?;
-        }
-        let c_dir = CString::new(self.dir.as_os_str().as_bytes()).map_err(|_| {
-            Error::Usage(format!(
-                "receipt directory {} contains a NUL byte",
-                self.dir.display()
-            ))
-        })?;
-        // SAFETY: c_dir is a valid C string; the returned descriptor is checked.
-        let fd = unsafe {
-            libc::open(
-                c_dir.as_ptr(),
-                libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
-            )
-        };
-        if fd < 0 {
-            let e = std::io::Error::last_os_error();
-            return Err(Error::io("open receipt directory", &self.dir, &e, next));
-        }
-        // SAFETY: fd is a descriptor we just opened and own.
-        let dir = unsafe { OwnedFd::from_raw_fd(fd) };
-        if is_root() {
-            self.check_safe_for_root(&dir)?;
-        }
-        Ok(dir)
-    }
-
-    fn check_safe_for_root(&self, dir: &OwnedFd) -> Result<()> {
-        let meta = File::from(
-            dir.try_clone()
-                .map_err(|e| Error::io("inspect", &self.dir, &e, "try again"))?,
-        )
-        .metadata()
-        .map_err(|e| Error::io("inspect receipt directory", &self.dir, &e, "try again"))?;
-        let shown = self.dir.display();
-        if meta.uid() != 0 {
-            return Err(Error::Runtime(format!(
-                "refusing to write a receipt as root into {shown}: it is owned by uid {}, not root, \
-                 so that user could swap the receipt; run `chown root {shown}` or pass a root-owned \
-                 --receipt-dir",
-                meta.uid()
-            )));
-        }
-        if meta.mode() & 0o022 != 0 {
-            return Err(Error::Runtime(format!(
-                "refusing to write a receipt as root into {shown}: its mode {:04o} lets group or \
-                 others write there, so they could plant or swap the receipt; run `chmod 755 {shown}` \
-                 or pass a --receipt-dir that only root can write",
-                meta.mode() & 0o7777
-            )));
-        }
-        Ok(())
-    }
-
-    /// Removes temporary files for `product` left by writers that were killed.
-    fn remove_stale_temps(&self, dir: &OwnedFd, product: &str) {
-        let Ok(entries) = std::fs::read_dir(&self.dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else { continue };
-            let Some(pid) = temp_writer_pid(name, product) else {
-                continue;
-            };
-            if pid > 0 && !process_exists(pid) {
-                let _ = unlink_at(dir, name);
-            }
-        }
-    }
 }
 
-fn process_exists(pid: i32) -> bool {
-    // SAFETY: signal 0 only checks whether the process exists.
-    let rc = unsafe { libc::kill(pid, 0) };
-    rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+/// `<product>.json`.
+fn receipt_name(product: &str) -> String {
+    format!("{product}.json")
+}
+
+/// The message for a directory that cannot be reached safely: the component at
+/// fault, why it matters, and a fix that is safe to run.
+fn refusal(dir: &Path, e: &PathError) -> Error {
+    let at = shown_path(e.at());
+    let dir_shown = shown_path(dir);
+    let (why, fix) = match e {
+        PathError::Owner { uid, .. } => (
+            format!(
+                "{at} is owned by uid {uid}, not root, so that user could redirect, forge or remove receipts"
+            ),
+            format!(
+                "if it should be root's, run `chown root {at}`; otherwise pass a --receipt-dir whose \
+                 directories root owns all the way up, such as {SYSTEM_DIR}"
+            ),
+        ),
+        PathError::Writable { mode, .. } if mode & 0o1000 != 0 => (
+            format!(
+                "{at} (mode {mode:04o}) is a shared directory that anyone may create files in, so \
+                 another user could plant or swap a receipt there"
+            ),
+            format!(
+                "keep receipts in a directory of their own that only root can write, such as \
+                 {SYSTEM_DIR}, and leave the mode of the shared directory as it is"
+            ),
+        ),
+        PathError::Writable { mode, .. } => (
+            format!(
+                "{at} (mode {mode:04o}) can be written by group or others, who could swap what lies \
+                 below it"
+            ),
+            format!(
+                "if nobody else should write there, run `chmod go-w {at}`; otherwise pass a \
+                 --receipt-dir that only root can write, such as {SYSTEM_DIR}"
+            ),
+        ),
+        PathError::Symlink { uid, .. } => (
+            format!(
+                "{at} is a symbolic link owned by uid {uid}; as root only links that root owns, in \
+                 directories only root can write, are followed"
+            ),
+            "pass the real path of the directory instead".to_owned(),
+        ),
+        PathError::NotDirectory { .. } => (
+            format!("{at} is not a directory"),
+            "pass a directory as --receipt-dir".to_owned(),
+        ),
+        PathError::TooManyLinks { .. } => (
+            format!(
+                "more than {} symbolic links lead to {at}",
+                trusted_path::MAX_LINKS
+            ),
+            "pass the real path of the directory instead".to_owned(),
+        ),
+        PathError::NotFound { .. } => (
+            format!("{at} does not exist"),
+            "create it, or pass another --receipt-dir".to_owned(),
+        ),
+        PathError::Io { action, error, .. } => {
+            return Error::Runtime(format!(
+                "cannot {action} {at} (on the way to the receipt directory {dir_shown}): {error}; \
+                 check that it exists and its permissions, or pass another --receipt-dir"
+            ));
+        }
+    };
+    Error::Runtime(format!(
+        "refusing to use the receipt directory {dir_shown}: {why}; {fix}"
+    ))
+}
+
+/// Removes temporary files for `product` that no live writer holds: a writer holds
+/// an exclusive lock on its file until it is renamed, so a lock that can be taken
+/// means the writer is gone, whatever PID namespace it ran in.
+fn remove_abandoned_temps(dir: &OwnedFd, product: &str) {
+    let Ok(entries) = rustix::fs::Dir::read_from(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Ok(name) = entry.file_name().to_str() else {
+            continue;
+        };
+        if temp_writer_pid(name, product).is_none() {
+            continue;
+        }
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+        let Ok(fd) = rustix::fs::openat(dir, name, flags, Mode::empty()) else {
+            continue;
+        };
+        if !rustix::fs::fstat(&fd)
+            .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile)
+        {
+            continue;
+        }
+        if rustix::fs::flock(&fd, FlockOperation::NonBlockingLockExclusive).is_err() {
+            continue;
+        }
+        // Locked and still under that name: nobody can be writing it.
+        if trusted_path::is_same_file(dir, name, &fd) {
+            let _ = rustix::fs::unlinkat(dir, name, AtFlags::empty());
+        }
+    }
 }
 
 /// How many temporary names a writer tries before it gives up.
@@ -292,70 +352,40 @@ fn temp_writer_pid(name: &str, product: &str) -> Option<i32> {
     pid.parse().ok()
 }
 
-/// Creates `.<product>.json.<pid>.<n>.tmp` exclusively (never through a symlink),
-/// taking the next `n` while a name is already there.
+/// Creates `.<product>.json.<pid>.<n>.tmp` exclusively (never through a symlink) and
+/// locks it, taking the next `n` while a name is taken or was taken from under us.
 fn create_temp_file(dir: &OwnedFd, product: &str) -> std::io::Result<(File, String)> {
     let pid = std::process::id();
     let mut last = std::io::Error::from(std::io::ErrorKind::AlreadyExists);
+    let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
     for n in 0..TEMP_ATTEMPTS {
         let name = temp_name(product, pid, n);
-        match open_new_file(dir, &name) {
-            Ok(file) => {
-                // The umask may have narrowed the mode; receipts are world-readable by contract.
-                if let Err(e) = file.set_permissions(std::fs::Permissions::from_mode(0o644)) {
-                    let _ = unlink_at(dir, &name);
-                    return Err(e);
-                }
-                return Ok((file, name));
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = e,
-            Err(e) => return Err(e),
+        let fd = match rustix::fs::openat(dir, name.as_str(), flags, Mode::from_raw_mode(0o644)) {
+            Ok(fd) => fd,
+            Err(Errno::EXIST) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        // Between the create and the lock a cleaner may have taken the file (it then
+        // removes it): only a file that is locked and still under its name is ours.
+        if rustix::fs::flock(&fd, FlockOperation::NonBlockingLockExclusive).is_err()
+            || !trusted_path::is_same_file(dir, &name, &fd)
+        {
+            last = std::io::Error::other("temporary files kept being removed by other writers");
+            continue;
         }
+        // The umask may have narrowed the mode; receipts are world-readable by contract.
+        if let Err(e) = rustix::fs::fchmod(&fd, Mode::from_raw_mode(0o644)) {
+            let _ = rustix::fs::unlinkat(dir, name.as_str(), AtFlags::empty());
+            return Err(e.into());
+        }
+        return Ok((File::from(fd), name));
     }
     Err(last)
 }
 
-fn c_name(name: &str) -> std::io::Result<CString> {
-    CString::new(name).map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "NUL in file name"))
-}
-
-fn open_new_file(dir: &OwnedFd, name: &str) -> std::io::Result<File> {
-    let c = c_name(name)?;
-    let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW | libc::O_CLOEXEC;
-    // SAFETY: dir is an open directory descriptor and c a valid C string.
-    let fd = unsafe { libc::openat(dir.as_raw_fd(), c.as_ptr(), flags, 0o644 as libc::c_uint) };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: fd is a descriptor we just opened and own.
-    Ok(unsafe { File::from_raw_fd(fd) })
-}
-
-fn write_and_sync(mut file: File, bytes: &[u8]) -> std::io::Result<()> {
+fn write_and_sync(mut file: &File, bytes: &[u8]) -> std::io::Result<()> {
     file.write_all(bytes)?;
     file.sync_all()
-}
-
-fn rename_at(dir: &OwnedFd, from: &str, to: &str) -> std::io::Result<()> {
-    let (from, to) = (c_name(from)?, c_name(to)?);
-    // SAFETY: both names are valid C strings relative to an open directory.
-    let rc = unsafe { libc::renameat(dir.as_raw_fd(), from.as_ptr(), dir.as_raw_fd(), to.as_ptr()) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
-}
-
-fn unlink_at(dir: &OwnedFd, name: &str) -> std::io::Result<()> {
-    let c = c_name(name)?;
-    // SAFETY: c is a valid C string relative to an open directory.
-    let rc = unsafe { libc::unlinkat(dir.as_raw_fd(), c.as_ptr(), 0) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! `verify`: is there a valid receipt for this product and this license text?
 
 use crate::Hint;
-use crate::error::Error;
+use crate::error::{Error, Result};
+use crate::license::{shown, shown_path};
 use crate::receipt;
 use crate::store::{Locations, ReceiptStore, Stored};
 use serde_json::{Value, json};
@@ -51,29 +52,33 @@ pub struct Report {
     pub method: Option<String>,
     /// Why the receipt is invalid.
     pub reason: Option<String>,
+    /// The system receipt that was looked at too, where it found nothing better.
+    pub also_checked: Option<PathBuf>,
 }
 
 /// Checks the receipts in `locations` for `product` against `expected_sha256`. A valid
-/// receipt in the system fallback directory counts when the primary has none.
-pub fn verify(product: &str, expected_sha256: &str, locations: &Locations) -> Report {
-    let primary = check_store(&locations.primary, product, expected_sha256);
+/// receipt in the system fallback directory counts when the primary has none. `Err`
+/// when a receipt directory cannot be trusted or opened (exit 1).
+pub fn verify(product: &str, expected_sha256: &str, locations: &Locations) -> Result<Report> {
+    let mut primary = check_store(&locations.primary, product, expected_sha256)?;
     let Some(system) = &locations.system_fallback else {
-        return primary;
+        return Ok(primary);
     };
     if primary.status == Status::Accepted {
-        return primary;
+        return Ok(primary);
     }
-    let fallback = check_store(system, product, expected_sha256);
+    let fallback = check_store(system, product, expected_sha256)?;
     if fallback.status == Status::Accepted
         || (primary.status == Status::Missing && fallback.status != Status::Missing)
     {
-        fallback
+        Ok(fallback)
     } else {
-        primary
+        primary.also_checked = Some(system.path(product));
+        Ok(primary)
     }
 }
 
-fn check_store(store: &ReceiptStore, product: &str, expected_sha256: &str) -> Report {
+fn check_store(store: &ReceiptStore, product: &str, expected_sha256: &str) -> Result<Report> {
     let mut report = Report {
         status: Status::Missing,
         product: product.to_owned(),
@@ -83,8 +88,9 @@ fn check_store(store: &ReceiptStore, product: &str, expected_sha256: &str) -> Re
         accepted_at: None,
         method: None,
         reason: None,
+        also_checked: None,
     };
-    match store.read(product) {
+    match store.read(product)? {
         Stored::Missing => {}
         Stored::Unreadable(why) => {
             report.status = Status::Invalid;
@@ -107,36 +113,39 @@ fn check_store(store: &ReceiptStore, product: &str, expected_sha256: &str) -> Re
             }
         },
     }
-    report
+    Ok(report)
 }
 
 impl Report {
     /// The human explanation, naming the receipt and the next step.
     pub fn message(&self, hint: &Hint) -> String {
         let accept_cmd = hint.command("");
-        let path = self.receipt.display();
+        let path = shown_path(&self.receipt);
         let product = &self.product;
+        let accepted_at = shown(self.accepted_at.as_deref().unwrap_or("an unknown date"));
         match self.status {
-            Status::Accepted => format!(
-                "{product}: license accepted on {} ({path})",
-                self.accepted_at.as_deref().unwrap_or("an unknown date")
-            ),
-            Status::Missing => format!(
-                "{product}: the license has not been accepted (no receipt at {path}); run `{accept_cmd}` \
-                 to read and accept it, or `{accept_cmd} --accept-eula` for an unattended install"
-            ),
+            Status::Accepted => format!("{product}: license accepted on {accepted_at} ({path})"),
+            Status::Missing => {
+                let checked = match &self.also_checked {
+                    Some(system) => format!("no receipt at {path} nor at {}", shown_path(system)),
+                    None => format!("no receipt at {path}"),
+                };
+                format!(
+                    "{product}: the license has not been accepted ({checked}); run `{accept_cmd}` \
+                     to read and accept it, or `{accept_cmd} --accept-eula` for an unattended install"
+                )
+            }
             Status::LicenseChanged => format!(
-                "{product}: the license changed since it was accepted on {} (receipt {path} is for \
-                 sha256 {}, the license now has sha256 {}); run `{accept_cmd}` to read and accept the \
-                 new text, or `{accept_cmd} --accept-eula={}` for an unattended install",
-                self.accepted_at.as_deref().unwrap_or("an unknown date"),
+                "{product}: the license changed since it was accepted on {accepted_at} (receipt {path} \
+                 is for sha256 {}, the license now has sha256 {}); run `{accept_cmd}` to read and accept \
+                 the new text, or `{accept_cmd} --accept-eula={}` for an unattended install",
                 self.receipt_sha256.as_deref().unwrap_or("?"),
                 self.expected_sha256,
                 self.expected_sha256
             ),
             Status::Invalid => format!(
                 "{product}: receipt {path} is not valid: {}; accept again with `{accept_cmd}` to replace it",
-                self.reason.as_deref().unwrap_or("unknown reason")
+                shown(self.reason.as_deref().unwrap_or("unknown reason"))
             ),
         }
     }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{EMBEDDED_SHA256, Env, Run, binary};
+use common::{EMBEDDED_SHA256, Env, Run, binary, is_root, run_checked as run};
 use eula_gate::receipt::{check, receipt_digest};
 use serde_json::Value;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -12,11 +12,6 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
 
 /// The real binary with a clean environment, receipts in `dir`, memory capped at
 /// 256 MiB (so an unbounded read of a huge file fails loudly), stdin closed.
@@ -46,20 +41,6 @@ fn gate_from(program: &Path, dir: &Path, args: &[&str]) -> Command {
         });
     }
     cmd
-}
-
-#[track_caller]
-fn run(mut cmd: Command) -> Run {
-    let out = cmd.output().expect("run eula-gate");
-    let run = Run(out);
-    assert!(
-        run.0.status.code().is_some(),
-        "killed by a signal: {:?}\n{}",
-        run.0.status,
-        run.stderr()
-    );
-    assert!(!run.stderr().contains("panicked"), "panic: {}", run.stderr());
-    run
 }
 
 fn receipt_files(dir: &Path) -> Vec<String> {
@@ -327,11 +308,16 @@ fn as_root_an_unsafe_receipt_directory_is_refused() {
     let r = run(gate(&open, &["--accept-eula"]));
     r.expect_code(1)
         .stderr_has(open.to_str().unwrap())
-        .stderr_has("chmod 755");
+        .stderr_has("shared directory")
+        .stderr_has("/var/lib/eula-gate");
+    // Never a `chmod` of a shared (sticky) directory.
+    assert!(!r.stderr().contains("chmod"), "{}", r.stderr());
     assert!(receipt_files(&open).is_empty());
     // Group-writable.
     std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o775)).unwrap();
-    run(gate(&open, &["--accept-eula"])).expect_code(1);
+    run(gate(&open, &["--accept-eula"]))
+        .expect_code(1)
+        .stderr_has("chmod go-w");
     // Owned by another user.
     let theirs = env.path("theirs");
     std::fs::create_dir(&theirs).unwrap();

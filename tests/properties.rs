@@ -65,7 +65,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let store = ReceiptStore::new(dir.path().join("r"));
         store.write_atomically("prop", &to_file_bytes(&receipt)).unwrap();
-        let Stored::Found(bytes) = store.read("prop") else { panic!("written receipt not found") };
+        let Ok(Stored::Found(bytes)) = store.read("prop") else { panic!("written receipt not found") };
         let facts = check(&bytes, "prop").map_err(TestCaseError::fail)?;
         prop_assert_eq!(&facts.license_sha256, &*license.sha256);
         prop_assert_eq!(facts.method, method.as_str());

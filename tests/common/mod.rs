@@ -126,6 +126,27 @@ impl Run {
     }
 }
 
+/// Whether the suite runs as root (CI does).
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Runs `cmd` and returns what it did, failing the test if the process was killed by
+/// a signal or panicked: every way out of eula-gate is a documented exit code.
+#[track_caller]
+pub fn run_checked(mut cmd: std::process::Command) -> Run {
+    let run = Run(cmd.output().expect("run eula-gate"));
+    assert!(
+        run.0.status.code().is_some(),
+        "killed by a signal: {:?}\n{}",
+        run.0.status,
+        run.stderr()
+    );
+    assert!(!run.stderr().contains("panicked"), "panic: {}", run.stderr());
+    run
+}
+
 /// The path of the built binary.
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_eula-gate"))

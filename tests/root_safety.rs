@@ -1,0 +1,533 @@
+//! Root on a shared machine: directories reached only through checked components,
+//! receipts never read through links, modes that do not depend on the umask, temp
+//! files that survive writers in other PID namespaces, and a process that ends only
+//! with a documented exit code. Attacker-owned files belong to uid 4242 (no account
+//! is needed for chown or for running as that uid), so nothing is left in
+//! /etc/passwd; every file lives in a temp directory removed at the end.
+
+mod common;
+
+use common::{EMBEDDED_SHA256, Env, Run, binary, is_root, run_checked as run};
+use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ATTACKER: u32 = 4242;
+
+/// Whether a root-only test can run here. Under CI (which runs as root) a missing
+/// precondition is a failure, never a silent pass.
+fn root_available(test: &str) -> bool {
+    if is_root() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{test} needs root, and CI must run the suite as root"
+    );
+    eprintln!("{test}: not run: needs root (CI runs as root)");
+    false
+}
+
+/// The real binary, clean environment, no receipt directory variable, stdin closed.
+fn gate(args: &[&str]) -> Command {
+    let mut cmd = Command::new(binary());
+    for var in common::GATE_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.args(args).stdin(Stdio::null());
+    cmd
+}
+
+/// `gate` with this test's HOME and receipt directory.
+fn gate_in(env: &Env, args: &[&str]) -> Command {
+    let mut cmd = gate(args);
+    cmd.env("HOME", env.path("home"))
+        .env("EULA_GATE_RECEIPT_DIR", env.receipts());
+    cmd
+}
+
+fn s(path: &Path) -> &str {
+    path.to_str().expect("test paths are UTF-8")
+}
+
+/// A temp world whose top is root's 0755 directory (inside the sticky /tmp).
+fn world() -> Env {
+    let env = Env::new();
+    std::fs::set_permissions(env.tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    env
+}
+
+fn mkdir(path: &Path, mode: u32, owner: u32) -> PathBuf {
+    std::fs::create_dir_all(path).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    std::os::unix::fs::chown(path, Some(owner), Some(owner)).unwrap();
+    path.to_path_buf()
+}
+
+/// A receipt that `verify` would take as valid, written by the gate itself
+/// somewhere safe and then copied where an attacker would plant it.
+fn forged_receipt(env: &Env) -> Vec<u8> {
+    let safe = env.path("forge");
+    run(gate(&["--accept-eula", "--receipt-dir", s(&safe)])).expect_code(0);
+    std::fs::read(safe.join("portsip-pbx.json")).unwrap()
+}
+
+// ---- 1, 2: every component up to / is checked, nothing is changed by path ----
+
+#[test]
+fn as_root_a_receipt_directory_below_an_attacker_owned_directory_is_refused_and_nothing_made() {
+    if !root_available("attacker-owned parent") {
+        return;
+    }
+    let env = world();
+    let theirs = mkdir(&env.path("theirs"), 0o755, ATTACKER);
+    let dir = theirs.join("receipts");
+    let r = run(gate(&["--accept-eula", "--receipt-dir", s(&dir)]));
+    r.expect_code(1)
+        .stderr_has(&format!("{} is owned by uid {ATTACKER}", s(&theirs)))
+        .stderr_has("chown root");
+    assert!(!dir.exists(), "root created a directory inside the attacker's");
+    // verify and revoke refuse the same way instead of trusting what is there.
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("portsip-pbx.json"), forged_receipt(&env)).unwrap();
+    for args in [&["verify"][..], &["revoke"], &["--accept-eula"]] {
+        let mut cmd = gate(args);
+        cmd.args(["--receipt-dir", s(&dir)]);
+        run(cmd).expect_code(1).stderr_has(s(&theirs));
+    }
+    assert!(
+        dir.join("portsip-pbx.json").exists(),
+        "revoke removed a file through an untrusted directory"
+    );
+}
+
+#[test]
+fn as_root_a_symlink_above_the_receipt_directory_is_followed_only_when_root_owns_it() {
+    if !root_available("symlink above") {
+        return;
+    }
+    let env = world();
+    let attacker_dir = mkdir(&env.path("attacker"), 0o755, ATTACKER);
+    std::fs::create_dir(attacker_dir.join("receipts")).unwrap();
+    std::fs::write(
+        attacker_dir.join("receipts/portsip-pbx.json"),
+        forged_receipt(&env),
+    )
+    .unwrap();
+    // A link the attacker owns, in a directory root owns: never followed.
+    let link = env.path("link");
+    symlink(&attacker_dir, &link).unwrap();
+    std::os::unix::fs::lchown(&link, Some(ATTACKER), Some(ATTACKER)).unwrap();
+    let dir = link.join("receipts");
+    for args in [&["verify"][..], &["--accept-eula"], &["revoke"]] {
+        let mut cmd = gate(args);
+        cmd.args(["--receipt-dir", s(&dir)]);
+        run(cmd).expect_code(1).stderr_has(&format!(
+            "{} is a symbolic link owned by uid {ATTACKER}",
+            s(&link)
+        ));
+    }
+    assert!(attacker_dir.join("receipts/portsip-pbx.json").exists());
+    // A link root owns is followed, and its target is checked like any path: here
+    // the target belongs to the attacker, so it is refused there.
+    let root_link = env.path("root-link");
+    symlink(&attacker_dir, &root_link).unwrap();
+    let mut cmd = gate(&["verify"]);
+    cmd.args(["--receipt-dir", s(&root_link.join("receipts"))]);
+    run(cmd)
+        .expect_code(1)
+        .stderr_has(&format!("{} is owned by uid {ATTACKER}", s(&attacker_dir)));
+    // A root-owned link to a root-owned directory works (relative target, `..` inside).
+    let good = mkdir(&env.path("good/receipts"), 0o755, 0);
+    symlink("../good/./receipts", env.path("good/self")).unwrap();
+    let via = env.path("good/self");
+    let mut cmd = gate(&["--accept-eula"]);
+    cmd.args(["--receipt-dir", s(&via)]);
+    run(cmd).expect_code(0);
+    assert!(good.join("portsip-pbx.json").is_file());
+}
+
+#[test]
+fn as_root_a_writable_directory_above_is_refused_but_a_sticky_one_only_as_the_target() {
+    if !root_available("writable above") {
+        return;
+    }
+    let env = world();
+    // Writable by others, not sticky: anyone could rename `receipts` away.
+    let open = mkdir(&env.path("open"), 0o777, 0);
+    let dir = open.join("receipts");
+    let mut cmd = gate(&["--accept-eula"]);
+    cmd.args(["--receipt-dir", s(&dir)]);
+    run(cmd)
+        .expect_code(1)
+        .stderr_has(&format!(
+            "{} (mode 0777) can be written by group or others",
+            s(&open)
+        ))
+        .stderr_has(&format!("chmod go-w {}", s(&open)));
+    assert!(!dir.exists());
+    // Sticky like /tmp: fine above the target when what lies in it is root's.
+    let sticky = mkdir(&env.path("sticky"), 0o1777, 0);
+    let mut cmd = gate(&["--accept-eula"]);
+    cmd.args(["--receipt-dir", s(&sticky.join("receipts"))]);
+    run(cmd).expect_code(0);
+    // ... but not when the next component is someone else's.
+    let planted = mkdir(&sticky.join("planted"), 0o755, ATTACKER);
+    let mut cmd = gate(&["--accept-eula"]);
+    cmd.args(["--receipt-dir", s(&planted)]);
+    run(cmd).expect_code(1).stderr_has("owned by uid 4242");
+    // And a sticky directory is never the receipt directory itself; the fix offered
+    // is never to chmod it.
+    let mut cmd = gate(&["--accept-eula"]);
+    cmd.args(["--receipt-dir", s(&sticky)]);
+    let r = run(cmd);
+    r.expect_code(1).stderr_has("shared directory");
+    assert!(!r.stderr().contains("chmod"), "{}", r.stderr());
+}
+
+#[test]
+fn as_root_a_directory_swapped_for_a_symlink_during_creation_never_changes_the_victim() {
+    if !root_available("swap race") {
+        return;
+    }
+    let env = world();
+    // The attacker may write `shared` (sticky, as /tmp) and races root's mkdir of
+    // `shared/receipts` with a link to a file root must not touch.
+    let shared = mkdir(&env.path("shared"), 0o1777, 0);
+    let victim = env.file("victim.conf", "precious\n");
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let dir = shared.join("receipts");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let attacker = {
+        let (stop, dir, victim) = (stop.clone(), dir.clone(), victim.clone());
+        std::thread::spawn(move || {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                // Swap whatever root made for a link to the victim.
+                let _ = std::fs::remove_dir(&dir);
+                let _ = symlink(&victim, &dir);
+                let _ = std::fs::remove_file(&dir);
+            }
+        })
+    };
+    for _ in 0..150 {
+        let mut cmd = gate(&["--accept-eula"]);
+        cmd.args(["--receipt-dir", s(&dir)]);
+        let r = run(cmd);
+        assert!([0, 1].contains(&r.code()), "{}", r.stderr());
+        let meta = std::fs::metadata(&victim).unwrap();
+        assert_eq!(meta.mode() & 0o7777, 0o600, "the victim's mode changed");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    attacker.join().unwrap();
+}
+
+// ---- 3: receipts are never opened through a link ----
+
+#[test]
+fn a_symlinked_receipt_is_invalid_and_its_target_is_never_opened() {
+    let env = Env::new();
+    let dir = env.receipts();
+    std::fs::create_dir_all(&dir).unwrap();
+    // A FIFO with a writer blocked in open(2): opening it for reading would wake it.
+    let fifo = env.path("fifo");
+    let c = std::ffi::CString::new(s(&fifo)).unwrap();
+    // SAFETY: mkfifo with a valid C string.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    let (woke_tx, woke) = std::sync::mpsc::channel();
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let opened = std::fs::OpenOptions::new().write(true).open(&fifo);
+            let _ = woke_tx.send(());
+            drop(opened);
+        })
+    };
+    symlink(&fifo, dir.join("portsip-pbx.json")).unwrap();
+    let r = run(gate_in(&env, &["verify"]));
+    r.expect_code(7).stderr_has("symbolic link");
+    assert!(
+        woke.recv_timeout(Duration::from_millis(300)).is_err(),
+        "verify opened the link's target"
+    );
+    // Release the writer.
+    drop(std::fs::File::open(&fifo).unwrap());
+    writer.join().unwrap();
+}
+
+// ---- 4: modes do not depend on the umask ----
+
+#[test]
+fn directories_made_under_umask_077_are_0755_all_the_way() {
+    let env = world();
+    let dir = env.path("a/b/receipts");
+    let mut cmd = gate(&["--accept-eula", "--receipt-dir", s(&dir)]);
+    // SAFETY: umask is async-signal-safe; runs in the child before exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::umask(0o077);
+            Ok(())
+        });
+    }
+    run(cmd).expect_code(0);
+    for made in ["a", "a/b", "a/b/receipts"] {
+        let mode = std::fs::metadata(env.path(made)).unwrap().mode() & 0o7777;
+        assert_eq!(mode, 0o755, "{made}");
+    }
+    let receipt_mode = std::fs::metadata(dir.join("portsip-pbx.json")).unwrap().mode() & 0o777;
+    assert_eq!(receipt_mode, 0o644);
+    // So another user can check it.
+    if is_root() {
+        let mut cmd = gate(&["verify", "--receipt-dir", s(&dir)]);
+        cmd.uid(65534).gid(65534).env("HOME", "/nonexistent");
+        run(cmd).expect_code(0);
+    }
+}
+
+// ---- 5: temp files across PID namespaces ----
+
+/// Starts `flock FILE sleep 60` in a new PID namespace after making FILE: a live
+/// writer's lock on its temporary file, as the gate holds it, by another program.
+fn hold_in_other_namespace(file: &Path) -> std::process::Child {
+    std::fs::write(file, "{\"partial\":").unwrap();
+    let child = Command::new("unshare")
+        .args([
+            "--pid",
+            "--fork",
+            "--kill-child",
+            "--mount-proc",
+            "flock",
+            "--exclusive",
+        ])
+        .arg(file)
+        .args(["sleep", "60"])
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("unshare runs");
+    wait_for_lock(file, true);
+    child
+}
+
+/// Waits until `file` is locked by someone (`held`) or by nobody.
+fn wait_for_lock(file: &Path, held: bool) {
+    let started = Instant::now();
+    loop {
+        let free = Command::new("flock")
+            .args(["--exclusive", "--nonblock"])
+            .arg(file)
+            .arg("true")
+            .status()
+            .unwrap()
+            .success();
+        if free != held {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the lock on {} never changed",
+            s(file)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_live_writers_temp_file_in_another_pid_namespace_is_left_alone() {
+    if !root_available("pid namespaces") {
+        return;
+    }
+    let env = world();
+    let dir = mkdir(&env.path("shared-volume"), 0o755, 0);
+    // Pid 7 exists in the holder's namespace, not in the writer's new one.
+    let temp = dir.join(".portsip-pbx.json.7.0.tmp");
+    let mut holder = hold_in_other_namespace(&temp);
+    let out = Command::new("unshare")
+        .args(["--pid", "--fork", "--mount-proc"])
+        .arg(binary())
+        .args(["--accept-eula", "--receipt-dir", s(&dir)])
+        .env_remove("EULA_GATE_ACCEPT")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(temp.exists(), "a live writer's temporary file was removed");
+    // Once its writer is gone, the next writer removes it.
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    wait_for_lock(&temp, false);
+    // (A valid receipt would make the next accept write nothing.)
+    run(gate(&["revoke", "--receipt-dir", s(&dir)])).expect_code(0);
+    run(gate(&["--accept-eula", "--receipt-dir", s(&dir)])).expect_code(0);
+    assert!(!temp.exists(), "an abandoned temporary file was kept");
+}
+
+#[test]
+fn writers_in_two_pid_namespaces_sharing_a_directory_all_succeed() {
+    if !root_available("pid namespaces") {
+        return;
+    }
+    let env = world();
+    let dir = mkdir(&env.path("volume"), 0o755, 0);
+    let a = env.file("a.txt", "License A\n\nterms\n");
+    let b = env.file("b.txt", "License B\n\nterms\n");
+    // In one namespace each writer runs in a subshell, so that the writers' pids
+    // step by two there and by one in the other: a pid seen in a temp name is then
+    // mostly not a live process in the other namespace.
+    let script = |license: &Path, subshell: bool| {
+        let (open, close) = if subshell { ("(", "; true)") } else { ("", "") };
+        format!(
+            "for i in $(seq 150); do {open}{} --product p --license {} --accept-eula --receipt-dir {} \
+             {close} || exit 1; done; true",
+            s(&binary()),
+            s(license),
+            s(&dir)
+        )
+    };
+    let spawn = |license: &Path, subshell: bool| {
+        Command::new("unshare")
+            .args(["--pid", "--fork", "--mount-proc", "sh", "-c"])
+            .arg(script(license, subshell))
+            .env_remove("EULA_GATE_ACCEPT")
+            .stdin(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (one, two) = (spawn(&a, true), spawn(&b, false));
+    for child in [one, two] {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(names, ["p.json"]);
+}
+
+// ---- 6: only documented exit codes ----
+
+/// A pipe whose reading end is already closed: every write to it fails with EPIPE.
+fn broken_pipe() -> std::io::PipeWriter {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    writer
+}
+
+#[test]
+fn a_broken_stderr_or_stdout_never_changes_the_outcome() {
+    let env = Env::new();
+    let cases: &[(&[&str], i32)] = &[
+        (&["--accept-eula"], 0),
+        (&[], 0),
+        (&["verify", "--product", "other", "--sha256", EMBEDDED_SHA256], 5),
+        (&["revoke", "--product", "other"], 0),
+        (&["--product", "BAD"], 2),
+        (&["--no-such-option"], 2),
+        (
+            &["--non-interactive", "--product", "x", "--license", "/nonexistent"],
+            1,
+        ),
+    ];
+    for (args, code) in cases {
+        let mut cmd = gate_in(&env, args);
+        cmd.stderr(broken_pipe());
+        let status = cmd.status().unwrap();
+        assert_eq!(status.code(), Some(*code), "{args:?}: {status:?}");
+    }
+    assert!(env.receipt("portsip-pbx").exists());
+    for (args, code) in [(&["hash"][..], 0), (&["show"], 0), (&["verify", "--json"], 0)] {
+        let mut cmd = gate_in(&env, args);
+        cmd.stdout(broken_pipe()).stderr(broken_pipe());
+        let status = cmd.status().unwrap();
+        assert_eq!(status.code(), Some(code), "{args:?}: {status:?}");
+    }
+}
+
+#[test]
+fn a_file_size_limit_is_exit_1_with_the_old_receipt_kept_and_no_temp_left() {
+    let env = Env::new();
+    let a = env.file("a.txt", "License A\n\nterms\n");
+    let b = env.file("b.txt", "License B\n\nterms\n");
+    let accept = |license: &Path| {
+        gate_in(
+            &env,
+            &["--product", "p", "--license", s(license), "--accept-eula"],
+        )
+    };
+    run(accept(&a)).expect_code(0);
+    let before = std::fs::read(env.receipt("p")).unwrap();
+    let mut limited = accept(&b);
+    // SAFETY: setrlimit is async-signal-safe; runs in the child before exec.
+    unsafe {
+        limited.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 64,
+                rlim_max: 64,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = limited.output().unwrap();
+    assert_eq!(
+        out.status.signal(),
+        None,
+        "killed by signal {:?}",
+        out.status.signal()
+    );
+    let r = Run(out);
+    r.expect_code(1)
+        .stderr_has("File too large")
+        .stderr_has("ulimit -f");
+    assert_eq!(std::fs::read(env.receipt("p")).unwrap(), before);
+    let names: Vec<_> = std::fs::read_dir(env.receipts())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(names, ["p.json"], "a temporary file was left behind");
+}
+
+#[test]
+fn a_fifo_or_device_as_the_license_is_refused_at_once() {
+    let env = Env::new();
+    let fifo = env.path("license.fifo");
+    let c = std::ffi::CString::new(s(&fifo)).unwrap();
+    // SAFETY: mkfifo with a valid C string.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    for (path, says) in [(s(&fifo), "a pipe (FIFO)"), ("/dev/null", "a device")] {
+        for args in [
+            &["hash", "--product", "p", "--license", path][..],
+            &["--product", "p", "--license", path, "--accept-eula"],
+        ] {
+            let mut child = gate_in(&env, args).stderr(Stdio::piped()).spawn().unwrap();
+            let started = Instant::now();
+            while child.try_wait().unwrap().is_none() {
+                if started.elapsed() > Duration::from_secs(10) {
+                    let _ = child.kill();
+                    panic!("{args:?} blocked on the license file");
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let r = Run(child.wait_with_output().unwrap());
+            r.expect_code(1).stderr_has(says).stderr_has("not a regular file");
+        }
+    }
+    assert!(!env.receipts().exists());
+}
