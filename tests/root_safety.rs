@@ -66,6 +66,15 @@ fn mkdir(path: &Path, mode: u32, owner: u32) -> PathBuf {
     path.to_path_buf()
 }
 
+/// A copy of the binary that any user can run, wherever the checkout lives.
+fn binary_for_anyone(env: &Env) -> PathBuf {
+    let copy = env.path("eula-gate");
+    if !copy.exists() {
+        std::fs::copy(binary(), &copy).unwrap();
+    }
+    copy
+}
+
 /// A receipt that `verify` would take as valid, written by the gate itself
 /// somewhere safe and then copied where an attacker would plant it.
 fn forged_receipt(env: &Env) -> Vec<u8> {
@@ -224,6 +233,45 @@ fn as_root_a_directory_swapped_for_a_symlink_during_creation_never_changes_the_v
     attacker.join().unwrap();
 }
 
+/// Runs `eula-gate ARGS` as `uid` in a private mount namespace where `var_lib`
+/// stands in for /var/lib, so the system directory can be made hostile without
+/// touching the real one.
+fn in_namespace_with_var_lib(env: &Env, var_lib: &Path, uid: u32, home: &Path, args: &[&str]) -> Run {
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg(r#"mount --bind "$0" /var/lib && uid=$1 && shift && exec setpriv --reuid "$uid" --regid "$uid" --clear-groups "$@""#)
+        .arg(var_lib)
+        .arg(uid.to_string())
+        .arg(binary_for_anyone(env));
+    cmd.args(args);
+    for var in common::GATE_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.env("HOME", home).stdin(Stdio::null());
+    run(cmd)
+}
+
+#[test]
+fn a_system_receipt_counts_for_users_only_in_a_directory_that_root_owns_all_the_way() {
+    if !root_available("mount namespace") {
+        return;
+    }
+    let env = world();
+    let home = mkdir(&env.path("home"), 0o755, 65534);
+    let var_lib = mkdir(&env.path("var-lib"), 0o755, 0);
+    let system = mkdir(&var_lib.join("eula-gate"), 0o755, 0);
+    std::fs::write(system.join("portsip-pbx.json"), forged_receipt(&env)).unwrap();
+    // Root's directory: the user's verify takes the system receipt.
+    in_namespace_with_var_lib(&env, &var_lib, 65534, &home, &["verify"]).expect_code(0);
+    // Another user's directory at /var/lib/eula-gate: refused, never exit 0.
+    std::os::unix::fs::chown(&system, Some(ATTACKER), Some(ATTACKER)).unwrap();
+    in_namespace_with_var_lib(&env, &var_lib, 65534, &home, &["verify"])
+        .expect_code(1)
+        .stderr_has("/var/lib/eula-gate is owned by uid 4242");
+    // Root's own default is refused there as well.
+    in_namespace_with_var_lib(&env, &var_lib, 0, &home, &["verify"]).expect_code(1);
+}
+
 // ---- 3: receipts are never opened through a link ----
 
 #[test]
@@ -280,7 +328,8 @@ fn directories_made_under_umask_077_are_0755_all_the_way() {
     assert_eq!(receipt_mode, 0o644);
     // So another user can check it.
     if is_root() {
-        let mut cmd = gate(&["verify", "--receipt-dir", s(&dir)]);
+        let mut cmd = Command::new(binary_for_anyone(&env));
+        cmd.args(["verify", "--receipt-dir", s(&dir)]);
         cmd.uid(65534).gid(65534).env("HOME", "/nonexistent");
         run(cmd).expect_code(0);
     }
