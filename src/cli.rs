@@ -224,16 +224,26 @@ pub fn parse_verify_fast(args: impl Iterator<Item = std::ffi::OsString>) -> Opti
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     let common = cli.common;
+    match cli.command {
+        // No receipt is involved: `--license FILE` alone is enough.
+        Some(Command::Show) => return show(&load_license(&common)?),
+        Some(Command::Hash) => return print_stdout(&format!("{}\n", load_license(&common)?.sha256)),
+        Some(Command::Completions { shell }) => return completions(shell),
+        _ => {}
+    }
     let product = product_name(&common)?;
-    let hint = Hint::new(&product, common.license.as_deref(), common.title.as_deref());
+    let hint = Hint::new(
+        &product,
+        common.license.as_deref(),
+        common.title.as_deref(),
+        common.receipt_dir.as_deref(),
+    );
     match cli.command {
         None => accept(&common, &product, cli.accept, &hint),
         Some(Command::Accept(args)) => accept(&common, &product, args, &hint),
         Some(Command::Verify(args)) => verify(&common, &product, &args, &hint),
-        Some(Command::Show) => show(&load_license(&common)?),
-        Some(Command::Hash) => print_stdout(&format!("{}\n", load_license(&common)?.sha256)),
         Some(Command::Revoke) => revoke(&common, &product),
-        Some(Command::Completions { shell }) => completions(shell),
+        Some(Command::Show | Command::Hash | Command::Completions { .. }) => Ok(()),
     }
 }
 
@@ -262,11 +272,20 @@ fn product_name(common: &CommonArgs) -> Result<String> {
     }
 }
 
+/// The text to gate: `--license FILE`, else the embedded PortSIP text, which is never
+/// taken for another product (its receipt would claim consent to a text nobody showed).
 fn load_license(common: &CommonArgs) -> Result<License> {
     match (&common.license, &common.title) {
         (Some(path), title) => License::from_file(path, title.as_deref()),
         (None, Some(_)) => Err(Error::Usage("--title goes with --license FILE".into())),
-        (None, None) => Ok(License::embedded()),
+        (None, None) => match &common.product {
+            Some(product) if product != EMBEDDED_PRODUCT => Err(Error::Usage(format!(
+                "--product {} needs --license FILE: the embedded license is the PortSIP text, \
+                 which is recorded only for {EMBEDDED_PRODUCT}",
+                crate::license::shown(product)
+            ))),
+            _ => Ok(License::embedded()),
+        },
     }
 }
 

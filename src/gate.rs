@@ -43,6 +43,27 @@ pub fn accept(
     options: &AcceptOptions,
     hint: &Hint,
 ) -> Result<Accepted> {
+    // 0. Arguments first: a pin is checked against this text every time, also when a
+    // receipt exists (a stale pin must not pass silently).
+    if let Some(Some(given)) = &options.accept_flag {
+        let hex = given.trim().to_ascii_lowercase();
+        if !is_digest(&hex) {
+            return Err(Error::Usage(format!(
+                "--accept-eula={} is not a license digest (64 hex digits); `eula-gate hash` prints it",
+                shown(given)
+            )));
+        }
+        if hex != license.sha256 {
+            return Err(Error::LicenseChanged(format!(
+                "--accept-eula={hex} is not the digest of the {} for {product}, which is {}: \
+                 the text is not the one that was reviewed, so nothing was written; review it \
+                 with `{}` and pin the new digest",
+                license.title,
+                license.sha256,
+                hint.command("show")
+            )));
+        }
+    }
     // 1. A valid receipt for this exact text: done, silently but for one line.
     let report = verify::verify(product, &license.sha256, locations)?;
     if report.status == Status::Accepted {
@@ -56,27 +77,8 @@ pub fn accept(
             receipt: report.receipt,
         });
     }
-    // 2. The flag, optionally pinned to a digest.
-    if let Some(pinned) = &options.accept_flag {
-        if let Some(given) = pinned {
-            let hex = given.trim().to_ascii_lowercase();
-            if !is_digest(&hex) {
-                return Err(Error::Usage(format!(
-                    "--accept-eula={} is not a license digest (64 hex digits); `eula-gate hash` prints it",
-                    shown(given)
-                )));
-            }
-            if hex != license.sha256 {
-                return Err(Error::LicenseChanged(format!(
-                    "--accept-eula={hex} is not the digest of the {} for {product}, which is {}: \
-                     the text is not the one that was reviewed, so nothing was written; review it \
-                     with `{}` and pin the new digest",
-                    license.title,
-                    license.sha256,
-                    hint.command("show")
-                )));
-            }
-        }
+    // 2. The flag, pinned or not (a pin was checked in step 0).
+    if options.accept_flag.is_some() {
         return record(product, license, locations, Method::Flag, None);
     }
     // 3. The environment, which must name this product.
@@ -94,7 +96,8 @@ pub fn accept(
         }
     }
     // 4. A person at a terminal.
-    if can_ask(options) {
+    let cannot_ask = why_nobody_can_be_asked(options);
+    if cannot_ask.is_none() {
         if report.status == Status::LicenseChanged {
             say(&format!(
                 "the {} changed since it was accepted on {}; please review it again",
@@ -111,13 +114,13 @@ pub fn accept(
             Some(read_to_end),
         );
     }
-    // 5. Nobody to ask: refuse at once.
+    // 5. Nobody to ask: refuse at once, saying why.
     Err(Error::NobodyToAsk(format!(
-        "the {title} for {product} must be accepted, and there is no terminal to ask on \
-         (or --non-interactive / DEBIAN_FRONTEND=noninteractive is set).\n\
+        "the {title} for {product} must be accepted, and nobody can be asked: {reason}.\n\
          Read it with `{show}`, then accept it with `{accept} --accept-eula` \
          or by setting {ACCEPT_ENV}={product}.",
         title = license.title,
+        reason = cannot_ask.unwrap_or_default(),
         show = hint.command("show"),
         accept = hint.command(""),
     )))
@@ -128,10 +131,25 @@ pub fn env_names_product(value: &str, product: &str) -> bool {
     value.split(',').any(|item| item.trim() == product)
 }
 
-fn can_ask(options: &AcceptOptions) -> bool {
-    !options.non_interactive
-        && std::env::var_os("DEBIAN_FRONTEND").is_none_or(|v| v != "noninteractive")
-        && term::stdio_is_terminal()
+/// `None` when a person can be asked on this terminal, else the one actual reason why
+/// not, in words a person can act on.
+fn why_nobody_can_be_asked(options: &AcceptOptions) -> Option<String> {
+    if options.non_interactive {
+        return Some("--non-interactive was given".into());
+    }
+    if std::env::var_os("DEBIAN_FRONTEND").is_some_and(|v| v == "noninteractive") {
+        return Some(
+            "DEBIAN_FRONTEND=noninteractive is set in the environment (many container images \
+             set it for every program; run `env -u DEBIAN_FRONTEND eula-gate` to be asked)"
+                .into(),
+        );
+    }
+    match term::stdio_terminals() {
+        (true, true) => None,
+        (false, false) => Some("neither standard input nor standard output is a terminal".into()),
+        (false, true) => Some("standard input is not a terminal".into()),
+        (true, false) => Some("standard output is not a terminal".into()),
+    }
 }
 
 /// Shows the text, asks, and returns whether the reader reached the end of the text.

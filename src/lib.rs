@@ -29,8 +29,14 @@ pub struct Hint {
 }
 
 impl Hint {
-    /// The options that select `product` and the license file, if any.
-    pub fn new(product: &str, license: Option<&Path>, title: Option<&str>) -> Hint {
+    /// The options that select `product`, the license file and the receipt directory
+    /// given on the command line, if any.
+    pub fn new(
+        product: &str,
+        license: Option<&Path>,
+        title: Option<&str>,
+        receipt_dir: Option<&Path>,
+    ) -> Hint {
         let mut options = String::new();
         if product != license::EMBEDDED_PRODUCT || license.is_some() {
             options.push_str(&format!(" --product {product}"));
@@ -40,6 +46,9 @@ impl Hint {
         }
         if let Some(title) = title {
             options.push_str(&format!(" --title {}", shell_quote(title)));
+        }
+        if let Some(dir) = receipt_dir {
+            options.push_str(&format!(" --receipt-dir {}", shell_quote(&dir.to_string_lossy())));
         }
         Hint { options }
     }

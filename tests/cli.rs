@@ -118,9 +118,9 @@ fn a_valid_receipt_makes_accept_exit_0_at_once_and_leaves_it_untouched() {
     env.run(&["--accept-eula"]).expect_code(0);
     let before = std::fs::read(env.receipt("portsip-pbx")).unwrap();
     env.run(&[]).expect_code(0).stderr_has("already accepted");
-    // Step 1 comes before the pinned flag: nothing to decide once accepted.
-    env.run(&["--accept-eula=0000000000000000000000000000000000000000000000000000000000000000"])
-        .expect_code(0);
+    env.run(&["--accept-eula"])
+        .expect_code(0)
+        .stderr_has("already accepted");
     assert_eq!(std::fs::read(env.receipt("portsip-pbx")).unwrap(), before);
 }
 
@@ -276,7 +276,7 @@ fn a_receipt_for_another_product_or_schema_exits_7() {
     let env = Env::new();
     env.run(&["--accept-eula"]).expect_code(0);
     std::fs::copy(env.receipt("portsip-pbx"), env.receipt("other")).unwrap();
-    env.run(&["verify", "--product", "other"])
+    env.run(&["verify", "--product", "other", "--sha256", EMBEDDED_SHA256])
         .expect_code(7)
         .stderr_has("for product \"portsip-pbx\"");
     let text = std::fs::read_to_string(env.receipt("portsip-pbx")).unwrap();
@@ -454,4 +454,95 @@ fn the_user_data_directory_is_the_default_for_non_root() {
     let run = common::Run(cmd.args(["--accept-eula"]).output().unwrap());
     run.expect_code(0);
     assert!(env.path("xdg/eula-gate/portsip-pbx.json").exists());
+}
+
+#[test]
+fn a_pin_is_checked_first_every_time_even_with_a_receipt() {
+    let env = Env::new();
+    env.run(&["--accept-eula"]).expect_code(0);
+    let receipt = std::fs::read(env.receipt("portsip-pbx")).unwrap();
+    env.run(&["--accept-eula=abc"])
+        .expect_code(2)
+        .stderr_has("not a license digest");
+    let stale = format!("--accept-eula={}", "0".repeat(64));
+    env.run(&[stale.as_str()])
+        .expect_code(6)
+        .stderr_has(EMBEDDED_SHA256);
+    let right = format!("--accept-eula={}", EMBEDDED_SHA256.to_uppercase());
+    env.run(&[right.as_str()])
+        .expect_code(0)
+        .stderr_has("already accepted");
+    assert_eq!(std::fs::read(env.receipt("portsip-pbx")).unwrap(), receipt);
+}
+
+#[test]
+fn another_product_never_gets_the_embedded_text() {
+    let env = Env::new();
+    for args in [
+        &["--product", "acme", "--accept-eula"][..],
+        &["verify", "--product", "acme"],
+        &["hash", "--product", "acme"],
+        &["show", "--product", "acme"],
+    ] {
+        env.run(args)
+            .expect_code(2)
+            .stderr_has("--product acme needs --license FILE");
+    }
+    assert!(!env.receipts().exists());
+    // A receipt for another text can still be checked by its digest, or revoked.
+    env.run(&["verify", "--product", "acme", "--sha256", EMBEDDED_SHA256])
+        .expect_code(5);
+    env.run(&["revoke", "--product", "acme"]).expect_code(0);
+    // The embedded product by name is the embedded text.
+    env.run(&["--product", "portsip-pbx", "--accept-eula"])
+        .expect_code(0);
+}
+
+#[test]
+fn hash_and_show_take_a_license_file_alone() {
+    let env = Env::new();
+    let license = env.file("l.txt", "Terms\n\nwords\n");
+    let l = license.to_str().unwrap();
+    let hash = env.run(&["hash", "--license", l]);
+    hash.expect_code(0);
+    assert_eq!(hash.stdout().trim(), sha256_of(b"Terms\n\nwords\n"));
+    assert_eq!(
+        env.run(&["show", "--license", l]).expect_code(0).stdout(),
+        "Terms\n\nwords\n"
+    );
+    // Commands that touch a receipt still need to know whose it is.
+    env.run(&["--license", l, "--accept-eula"])
+        .expect_code(2)
+        .stderr_has("--product");
+}
+
+#[test]
+fn exit_4_names_the_one_actual_reason() {
+    let env = Env::new();
+    env.run(&[])
+        .expect_code(4)
+        .stderr_has("neither standard input nor standard output is a terminal");
+    env.run(&["--non-interactive"])
+        .expect_code(4)
+        .stderr_has("--non-interactive was given");
+    env.run_env(&[], &[("DEBIAN_FRONTEND", "noninteractive")])
+        .expect_code(4)
+        .stderr_has("DEBIAN_FRONTEND=noninteractive is set")
+        .stderr_has("container images")
+        .stderr_has("env -u DEBIAN_FRONTEND");
+    // Standard input a terminal-less file but stdout... both are pipes here; one of
+    // them alone is covered on a real pseudo-terminal in tests/pty.rs.
+}
+
+#[test]
+fn suggested_commands_keep_the_receipt_directory_given() {
+    let env = Env::new();
+    let dir = env.path("elsewhere");
+    let d = dir.to_str().unwrap();
+    env.run(&["verify", "--receipt-dir", d])
+        .expect_code(5)
+        .stderr_has(&format!("run `eula-gate --receipt-dir {d}`"));
+    env.run(&["--receipt-dir", d])
+        .expect_code(4)
+        .stderr_has(&format!("eula-gate show --receipt-dir {d}"));
 }

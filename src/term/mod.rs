@@ -9,9 +9,9 @@ pub mod wrap;
 
 use std::io::IsTerminal;
 
-/// Whether standard input and standard output are both terminals.
-pub fn stdio_is_terminal() -> bool {
-    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+/// Whether standard input and standard output are terminals, in that order.
+pub fn stdio_terminals() -> (bool, bool) {
+    (std::io::stdin().is_terminal(), std::io::stdout().is_terminal())
 }
 
 /// Whether to page full-screen: not asked for plain output, a terminal type that
