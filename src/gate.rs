@@ -3,8 +3,9 @@
 
 use crate::Hint;
 use crate::error::{Error, Result};
-use crate::license::{License, is_digest, sanitize, shown, shown_path};
+use crate::license::{License, sanitize, shown, shown_path};
 use crate::output::say;
+use crate::product::{Digest, Product};
 use crate::receipt::{Acceptance, AcceptedBy, Method, now_timestamp, to_file_bytes};
 use crate::store::Locations;
 use crate::term::{self, pager::Outcome, prompt::Answer, signals};
@@ -17,8 +18,9 @@ pub const ACCEPT_ENV: &str = "EULA_GATE_ACCEPT";
 /// How `accept` may obtain consent.
 #[derive(Debug, Clone, Default)]
 pub struct AcceptOptions {
-    /// `--accept-eula` (`Some(None)`) or `--accept-eula=HEX` (`Some(Some(HEX))`).
-    pub accept_flag: Option<Option<String>>,
+    /// `--accept-eula` (`Some(None)`) or `--accept-eula=HEX` (`Some(Some(HEX))`):
+    /// accept only this digest.
+    pub accept_flag: Option<Option<Digest>>,
     /// `--non-interactive`: never ask.
     pub non_interactive: bool,
     /// `--plain`: print the text whole instead of paging.
@@ -37,7 +39,7 @@ pub enum Accepted {
 /// Runs the gate for `product` and `license`. `hint` spells the commands that reach
 /// this license again, for messages.
 pub fn accept(
-    product: &str,
+    product: &Product,
     license: &License,
     locations: &Locations,
     options: &AcceptOptions,
@@ -45,24 +47,17 @@ pub fn accept(
 ) -> Result<Accepted> {
     // 0. Arguments first: a pin is checked against this text every time, also when a
     // receipt exists (a stale pin must not pass silently).
-    if let Some(Some(given)) = &options.accept_flag {
-        let hex = given.trim().to_ascii_lowercase();
-        if !is_digest(&hex) {
-            return Err(Error::Usage(format!(
-                "--accept-eula={} is not a license digest (64 hex digits); `eula-gate hash` prints it",
-                shown(given)
-            )));
-        }
-        if hex != license.sha256 {
-            return Err(Error::LicenseChanged(format!(
-                "--accept-eula={hex} is not the digest of the {} for {product}, which is {}: \
+    if let Some(Some(pin)) = &options.accept_flag
+        && *pin != license.sha256
+    {
+        return Err(Error::LicenseChanged(format!(
+            "--accept-eula={pin} is not the digest of the {} for {product}, which is {}: \
                  the text is not the one that was reviewed, so nothing was written; review it \
                  with `{}` and pin the new digest",
-                license.title,
-                license.sha256,
-                hint.command("show")
-            )));
-        }
+            license.title,
+            license.sha256,
+            hint.command("show")
+        )));
     }
     // 1. A valid receipt for this exact text: done, silently but for one line.
     let report = verify::verify(product, &license.sha256, locations)?;
@@ -84,7 +79,7 @@ pub fn accept(
     // 3. The environment, which must name this product.
     if let Some(value) = std::env::var_os(ACCEPT_ENV) {
         let value = value.to_string_lossy();
-        if env_names_product(&value, product) {
+        if env_names_product(&value, product.as_str()) {
             return record(product, license, locations, Method::Env, None);
         }
         if !value.trim().is_empty() {
@@ -199,7 +194,7 @@ fn terminal_gone(license: &License) -> Error {
 }
 
 fn record(
-    product: &str,
+    product: &Product,
     license: &License,
     locations: &Locations,
     method: Method,

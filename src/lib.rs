@@ -10,6 +10,7 @@ pub mod gate;
 pub mod license;
 mod normalize;
 pub mod output;
+pub mod product;
 pub mod receipt;
 pub mod store;
 pub mod term;
@@ -18,6 +19,7 @@ pub mod verify;
 
 pub use error::{Error, Result};
 pub use normalize::{NormalizeError, normalize};
+pub use product::{Digest, InvalidDigest, InvalidProduct, Product};
 
 use std::path::Path;
 
@@ -32,13 +34,13 @@ impl Hint {
     /// The options that select `product`, the license file and the receipt directory
     /// given on the command line, if any.
     pub fn new(
-        product: &str,
+        product: &Product,
         license: Option<&Path>,
         title: Option<&str>,
         receipt_dir: Option<&Path>,
     ) -> Hint {
         let mut options = String::new();
-        if product != license::EMBEDDED_PRODUCT || license.is_some() {
+        if product.as_str() != license::EMBEDDED_PRODUCT || license.is_some() {
             options.push_str(&format!(" --product {product}"));
         }
         if let Some(path) = license {

@@ -3,7 +3,10 @@
 
 use crate::error::{Error, Result};
 use crate::normalize::{NormalizeError, normalize};
-use sha2::{Digest, Sha256};
+use crate::product::Digest;
+pub use crate::product::is_digest;
+use sha2::Digest as _;
+use sha2::Sha256;
 use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
@@ -32,8 +35,8 @@ pub struct License {
     pub title: String,
     /// The normalized text.
     pub text: Cow<'static, str>,
-    /// SHA-256 of `text`, lower-case hex.
-    pub sha256: Cow<'static, str>,
+    /// SHA-256 of `text`.
+    pub sha256: Digest,
 }
 
 impl License {
@@ -43,7 +46,7 @@ impl License {
             id: EMBEDDED_ID.to_owned(),
             title: EMBEDDED_TITLE.to_owned(),
             text: Cow::Borrowed(EMBEDDED_TEXT),
-            sha256: Cow::Borrowed(EMBEDDED_SHA256),
+            sha256: Digest::from_static(EMBEDDED_SHA256),
         }
     }
 
@@ -79,12 +82,12 @@ impl License {
             Some(t) => clip_title(t),
             None => clip_title(text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("")),
         };
-        let sha256 = sha256_hex(text.as_bytes());
+        let sha256 = Digest::of(text.as_bytes());
         Ok(License {
             id,
             title,
             text: Cow::Owned(text),
-            sha256: Cow::Owned(sha256),
+            sha256,
         })
     }
 }
@@ -98,13 +101,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         out.push(HEX[usize::from(byte & 15)] as char);
     }
     out
-}
-
-/// Whether `s` has the form of a license digest: 64 lower-case hex digits.
-pub fn is_digest(s: &str) -> bool {
-    s.len() == 64
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 fn read_bounded(path: &Path) -> Result<Vec<u8>> {

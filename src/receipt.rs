@@ -1,7 +1,8 @@
 //! The acceptance receipt: its fields, its canonical digest, and validation of a
 //! receipt read back from disk.
 
-use crate::license::{License, is_digest, sha256_hex};
+use crate::license::{License, sha256_hex};
+use crate::product::{Digest, Product, is_digest};
 use serde::Deserialize;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value, json};
@@ -75,7 +76,7 @@ fn user_name(uid: u32) -> Option<String> {
 #[derive(Debug, Clone)]
 pub struct Acceptance<'a> {
     /// The gated product.
-    pub product: &'a str,
+    pub product: &'a Product,
     /// The license accepted.
     pub license: &'a License,
     /// How consent was given.
@@ -93,11 +94,11 @@ impl Acceptance<'_> {
     pub fn to_receipt(&self) -> Value {
         let mut receipt = json!({
             "schema": SCHEMA,
-            "product": self.product,
+            "product": self.product.as_str(),
             "license": {
                 "id": self.license.id,
                 "title": self.license.title,
-                "sha256": self.license.sha256,
+                "sha256": self.license.sha256.as_str(),
             },
             "accepted_at": self.accepted_at,
             "accepted_by": {"user": self.accepted_by.user, "uid": self.accepted_by.uid},
@@ -146,7 +147,7 @@ pub fn canonical_json(fields: &Map<String, Value>) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceiptFacts {
     /// The license digest the receipt records.
-    pub license_sha256: String,
+    pub license_sha256: Digest,
     /// When the license was accepted.
     pub accepted_at: String,
     /// How it was accepted.
@@ -155,7 +156,7 @@ pub struct ReceiptFacts {
 
 /// Parses and validates receipt bytes for `product`. `Err` says why the receipt is
 /// invalid (exit 7); whether its license is the expected one is left to the caller.
-pub fn check(bytes: &[u8], product: &str) -> Result<ReceiptFacts, String> {
+pub fn check(bytes: &[u8], product: &Product) -> Result<ReceiptFacts, String> {
     let Strict(value) = serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON ({e})"))?;
     let Value::Object(map) = value else {
         return Err("not a JSON object".into());
@@ -177,7 +178,7 @@ pub fn check(bytes: &[u8], product: &str) -> Result<ReceiptFacts, String> {
         return Err("its digest does not match its contents (edited or corrupted)".into());
     }
     let found = text_field(&map, "product")?;
-    if found != product {
+    if found != product.as_str() {
         return Err(format!("it is for product \"{found}\", not \"{product}\""));
     }
     let license = object_field(&map, "license")?;
@@ -206,7 +207,7 @@ pub fn check(bytes: &[u8], product: &str) -> Result<ReceiptFacts, String> {
         return Err("\"read_to_end\" is not true or false".into());
     }
     Ok(ReceiptFacts {
-        license_sha256: license_sha256.to_owned(),
+        license_sha256: Digest::parse(license_sha256).map_err(|e| e.to_string())?,
         accepted_at: accepted_at.to_owned(),
         method: method.to_owned(),
     })
@@ -331,7 +332,7 @@ mod tests {
     fn sample() -> Value {
         let license = License::embedded();
         Acceptance {
-            product: "portsip-pbx",
+            product: &Product::embedded(),
             license: &license,
             method: Method::Flag,
             accepted_by: AcceptedBy {
@@ -371,12 +372,12 @@ mod tests {
     #[test]
     fn a_written_receipt_checks_and_an_edited_one_does_not() {
         let bytes = to_file_bytes(&sample());
-        let facts = check(&bytes, "portsip-pbx").unwrap();
+        let facts = check(&bytes, &Product::new("portsip-pbx").unwrap()).unwrap();
         assert_eq!(facts.license_sha256, License::embedded().sha256);
         assert_eq!(facts.method, "flag");
         let edited = String::from_utf8(bytes).unwrap().replace("\"flag\"", "\"env\"");
         assert!(
-            check(edited.as_bytes(), "portsip-pbx")
+            check(edited.as_bytes(), &Product::new("portsip-pbx").unwrap())
                 .unwrap_err()
                 .contains("digest does not match")
         );
@@ -384,7 +385,7 @@ mod tests {
 
     #[test]
     fn duplicate_keys_are_refused() {
-        let err = check(br#"{"schema":1,"schema":1}"#, "p").unwrap_err();
+        let err = check(br#"{"schema":1,"schema":1}"#, &Product::new("p").unwrap()).unwrap_err();
         assert!(err.contains("duplicate key"), "{err}");
     }
 
@@ -392,7 +393,7 @@ mod tests {
     fn other_product_and_schema_are_refused() {
         let bytes = to_file_bytes(&sample());
         assert!(
-            check(&bytes, "other")
+            check(&bytes, &Product::new("other").unwrap())
                 .unwrap_err()
                 .contains("for product \"portsip-pbx\"")
         );
@@ -400,7 +401,7 @@ mod tests {
             .unwrap()
             .replace("\"schema\": 1", "\"schema\": 2");
         assert!(
-            check(future.as_bytes(), "portsip-pbx")
+            check(future.as_bytes(), &Product::new("portsip-pbx").unwrap())
                 .unwrap_err()
                 .contains("unknown schema 2")
         );

@@ -4,6 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::license::shown_path;
+use crate::product::Product;
 use crate::trusted_path::{self, Missing, PathError, Rule};
 use rustix::fs::{AtFlags, FileType, FlockOperation, Mode, OFlags};
 use rustix::io::Errno;
@@ -122,7 +123,7 @@ impl ReceiptStore {
     }
 
     /// The receipt path for `product` (a validated product name).
-    pub fn path(&self, product: &str) -> PathBuf {
+    pub fn path(&self, product: &Product) -> PathBuf {
         self.dir.join(receipt_name(product))
     }
 
@@ -139,7 +140,7 @@ impl ReceiptStore {
     /// Reads the receipt for `product`, at most `MAX_RECEIPT_BYTES`, never through a
     /// symlink, without blocking on a FIFO or reading a device. `Err` only when the
     /// directory cannot be trusted or opened.
-    pub fn read(&self, product: &str) -> Result<Stored> {
+    pub fn read(&self, product: &Product) -> Result<Stored> {
         let Some(dir) = self.open_dir(Missing::Report)? else {
             return Ok(Stored::Missing);
         };
@@ -182,15 +183,15 @@ impl ReceiptStore {
     /// Writes the receipt for `product` so that it appears whole or not at all: a new
     /// temporary file in the same directory, locked, flushed, renamed over the old
     /// receipt, then the directory synced. Never follows a symlink when writing.
-    pub fn write_atomically(&self, product: &str, bytes: &[u8]) -> Result<PathBuf> {
+    pub fn write_atomically(&self, product: &Product, bytes: &[u8]) -> Result<PathBuf> {
         let dir = self
             .open_dir(Missing::Create)?
             .expect("Missing::Create never reports a missing directory");
-        remove_abandoned_temps(&dir, product);
+        remove_abandoned_temps(&dir, product.as_str());
         let final_name = receipt_name(product);
         let next = "check free space, file size limits (ulimit -f) and permissions there, or pass another --receipt-dir";
         let fail = |e: std::io::Error| Error::io("write receipt in", &self.dir, &e, next);
-        let (temp, temp_name) = create_temp_file(&dir, product).map_err(fail)?;
+        let (temp, temp_name) = create_temp_file(&dir, product.as_str()).map_err(fail)?;
         let written = write_and_sync(&temp, bytes)
             .and_then(|()| {
                 rustix::fs::renameat(&dir, temp_name.as_str(), &dir, final_name.as_str()).map_err(Into::into)
@@ -206,7 +207,7 @@ impl ReceiptStore {
     }
 
     /// Removes the receipt for `product`. Returns whether there was one.
-    pub fn remove(&self, product: &str) -> Result<bool> {
+    pub fn remove(&self, product: &Product) -> Result<bool> {
         let Some(dir) = self.open_dir(Missing::Report)? else {
             return Ok(false);
         };
@@ -227,7 +228,7 @@ impl ReceiptStore {
 }
 
 /// `<product>.json`.
-fn receipt_name(product: &str) -> String {
+fn receipt_name(product: &Product) -> String {
     format!("{product}.json")
 }
 

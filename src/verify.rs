@@ -3,6 +3,7 @@
 use crate::Hint;
 use crate::error::{Error, Result};
 use crate::license::{shown, shown_path};
+use crate::product::{Digest, Product};
 use crate::receipt;
 use crate::store::{Locations, ReceiptStore, Stored};
 use serde_json::{Value, json};
@@ -39,13 +40,13 @@ pub struct Report {
     /// The verdict.
     pub status: Status,
     /// The product checked.
-    pub product: String,
+    pub product: Product,
     /// The receipt path the verdict is about.
     pub receipt: PathBuf,
     /// The license digest a valid receipt must record.
-    pub expected_sha256: String,
+    pub expected_sha256: Digest,
     /// The license digest the receipt records, where a valid receipt was read.
-    pub receipt_sha256: Option<String>,
+    pub receipt_sha256: Option<Digest>,
     /// When the receipt says the license was accepted, where one was read.
     pub accepted_at: Option<String>,
     /// How it was accepted, where a receipt was read.
@@ -59,7 +60,7 @@ pub struct Report {
 /// Checks the receipts in `locations` for `product` against `expected_sha256`. A valid
 /// receipt in the system fallback directory counts when the primary has none. `Err`
 /// when a receipt directory cannot be trusted or opened (exit 1).
-pub fn verify(product: &str, expected_sha256: &str, locations: &Locations) -> Result<Report> {
+pub fn verify(product: &Product, expected_sha256: &Digest, locations: &Locations) -> Result<Report> {
     let mut primary = check_store(&locations.primary, product, expected_sha256)?;
     let Some(system) = &locations.system_fallback else {
         return Ok(primary);
@@ -78,7 +79,7 @@ pub fn verify(product: &str, expected_sha256: &str, locations: &Locations) -> Re
     }
 }
 
-fn check_store(store: &ReceiptStore, product: &str, expected_sha256: &str) -> Result<Report> {
+fn check_store(store: &ReceiptStore, product: &Product, expected_sha256: &Digest) -> Result<Report> {
     let mut report = Report {
         status: Status::Missing,
         product: product.to_owned(),
@@ -102,7 +103,7 @@ fn check_store(store: &ReceiptStore, product: &str, expected_sha256: &str) -> Re
                 report.reason = Some(why);
             }
             Ok(facts) => {
-                report.status = if facts.license_sha256 == expected_sha256 {
+                report.status = if facts.license_sha256 == *expected_sha256 {
                     Status::Accepted
                 } else {
                     Status::LicenseChanged
@@ -139,7 +140,7 @@ impl Report {
                 "{product}: the license changed since it was accepted on {accepted_at} (receipt {path} \
                  is for sha256 {}, the license now has sha256 {}); run `{accept_cmd}` to read and accept \
                  the new text, or `{accept_cmd} --accept-eula={}` for an unattended install",
-                self.receipt_sha256.as_deref().unwrap_or("?"),
+                self.receipt_sha256.as_ref().map_or("?", Digest::as_str),
                 self.expected_sha256,
                 self.expected_sha256
             ),
@@ -154,15 +155,16 @@ impl Report {
     pub fn to_json(&self, hint: &Hint) -> Value {
         let mut out = json!({
             "status": self.status.as_str(),
-            "product": self.product,
+            "product": self.product.as_str(),
             "receipt": self.receipt.to_string_lossy(),
-            "expected_sha256": self.expected_sha256,
+            "expected_sha256": self.expected_sha256.as_str(),
             "exit_code": self.error(hint).map_or(0, |e| e.code()),
             "message": self.message(hint),
         });
         let map = out.as_object_mut().expect("json! object literal is an object");
+        let receipt_sha256 = self.receipt_sha256.as_ref().map(|d| d.as_str().to_owned());
         for (key, value) in [
-            ("receipt_sha256", &self.receipt_sha256),
+            ("receipt_sha256", &receipt_sha256),
             ("accepted_at", &self.accepted_at),
             ("method", &self.method),
             ("reason", &self.reason),

@@ -1,5 +1,6 @@
 //! Properties that hold for any input, checked with proptest in the normal test run.
 
+use eula_gate::Product;
 use eula_gate::license::{License, sanitize};
 use eula_gate::normalize;
 use eula_gate::receipt::{Acceptance, AcceptedBy, Method, check, to_file_bytes};
@@ -54,7 +55,7 @@ proptest! {
             Err(_) => return Ok(()), // blank text or blank title: refused, nothing to write
         };
         let receipt = Acceptance {
-            product: "prop",
+            product: &Product::new("prop").unwrap(),
             license: &license,
             method,
             accepted_by: AcceptedBy { user, uid },
@@ -64,10 +65,10 @@ proptest! {
         .to_receipt();
         let dir = tempfile::tempdir().unwrap();
         let store = ReceiptStore::new(dir.path().join("r"));
-        store.write_atomically("prop", &to_file_bytes(&receipt)).unwrap();
-        let Ok(Stored::Found(bytes)) = store.read("prop") else { panic!("written receipt not found") };
-        let facts = check(&bytes, "prop").map_err(TestCaseError::fail)?;
-        prop_assert_eq!(&facts.license_sha256, &*license.sha256);
+        store.write_atomically(&Product::new("prop").unwrap(), &to_file_bytes(&receipt)).unwrap();
+        let Ok(Stored::Found(bytes)) = store.read(&Product::new("prop").unwrap()) else { panic!("written receipt not found") };
+        let facts = check(&bytes, &Product::new("prop").unwrap()).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(&facts.license_sha256, &license.sha256);
         prop_assert_eq!(facts.method, method.as_str());
     }
 }
