@@ -14,18 +14,13 @@ use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-const AFTER_HELP: &str = "\
-Exit codes:
-  0    accepted now or before; verify: the receipt is valid for this license
-  1    runtime error (I/O, permissions, unusable license file, unsafe receipt directory)
-  2    usage error
-  3    declined
-  4    acceptance required but nobody can be asked (no terminal, no flag, no env)
-  5    verify: no receipt
-  6    verify: receipt for another license text; --accept-eula=HEX: HEX is not this text's digest
-  7    verify: receipt unreadable, malformed, of an unknown schema, for another product, or tampered
-  130  interrupted (Ctrl-C); nothing was written
+/// The help's closing part: the exit codes (from `error::EXIT_CODES`) and the
+/// environment.
+fn after_help() -> String {
+    format!("{}\n{ENVIRONMENT_HELP}", crate::error::exit_codes_help())
+}
 
+const ENVIRONMENT_HELP: &str = "\
 Environment:
   EULA_GATE_ACCEPT       comma-separated products whose license is accepted (e.g. portsip-pbx);
                          any other value (yes, true, 1) is never consent
@@ -41,7 +36,7 @@ Environment:
 /// End-User License Agreement (product portsip-pbx) unless --license and --product
 /// name another.
 #[derive(Debug, Parser)]
-#[command(name = "eula-gate", version, after_help = AFTER_HELP, args_conflicts_with_subcommands = true)]
+#[command(name = "eula-gate", version, after_help = after_help(), args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(flatten)]
     pub common: CommonArgs,

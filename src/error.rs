@@ -3,6 +3,57 @@
 
 use std::fmt;
 
+/// Every exit status eula-gate can end with, and what it means: the one table that
+/// `Error::code`, the signal handlers, `--help` and the README follow.
+pub const EXIT_CODES: &[(u8, &str)] = &[
+    (
+        0,
+        "accepted now or before; verify: the receipt is valid for this license",
+    ),
+    (
+        1,
+        "runtime error (I/O, permissions, unusable license file, unsafe receipt directory)",
+    ),
+    (2, "usage error"),
+    (3, "declined (also: the terminal went away before an answer)"),
+    (
+        4,
+        "acceptance required but nobody can be asked (no terminal, no flag, no env)",
+    ),
+    (5, "verify: no receipt"),
+    (
+        6,
+        "verify: receipt for another license text; --accept-eula=HEX: HEX is not this text's digest",
+    ),
+    (
+        7,
+        "verify: receipt unreadable, malformed, of an unknown schema, for another product, or tampered",
+    ),
+    (130, "interrupted (Ctrl-C); nothing was written"),
+    (
+        143,
+        "terminated (SIGTERM) while waiting for a person; nothing was written",
+    ),
+];
+
+/// Exit status: the terminal went away before an answer (as declining).
+pub const EXIT_DECLINED: u8 = 3;
+/// Exit status: Ctrl-C.
+pub const EXIT_INTERRUPTED: u8 = 130;
+/// Exit status: SIGTERM while waiting for a person.
+pub const EXIT_TERMINATED: u8 = 143;
+/// Exit status: usage error.
+pub const EXIT_USAGE: u8 = 2;
+
+/// The exit-code table as `--help` shows it.
+pub fn exit_codes_help() -> String {
+    let mut out = String::from("Exit codes:\n");
+    for (code, meaning) in EXIT_CODES {
+        out.push_str(&format!("  {code:<4} {meaning}\n"));
+    }
+    out
+}
+
 /// Everything that ends a run without success. Each message names what failed and
 /// what to do next.
 #[derive(Debug)]
@@ -32,13 +83,13 @@ impl Error {
     pub fn code(&self) -> u8 {
         match self {
             Error::Runtime(_) => 1,
-            Error::Usage(_) => 2,
-            Error::Declined(_) => 3,
+            Error::Usage(_) => EXIT_USAGE,
+            Error::Declined(_) => EXIT_DECLINED,
             Error::NobodyToAsk(_) => 4,
             Error::NoReceipt(_) => 5,
             Error::LicenseChanged(_) => 6,
             Error::InvalidReceipt(_) => 7,
-            Error::Interrupted => 130,
+            Error::Interrupted => EXIT_INTERRUPTED,
             Error::Quiet(inner) => inner.code(),
         }
     }

@@ -58,7 +58,7 @@ fn run(args: Vec<OsString>) -> c_int {
         Err(e) => {
             let message = eula_gate::cli::render_parse_error(&e, &args);
             let _ = std::io::Write::write_all(&mut std::io::stderr(), message.as_bytes());
-            return 2;
+            return eula_gate::error::EXIT_USAGE.into();
         }
     };
     match eula_gate::cli::run(cli) {

@@ -546,3 +546,27 @@ fn suggested_commands_keep_the_receipt_directory_given() {
         .expect_code(4)
         .stderr_has(&format!("eula-gate show --receipt-dir {d}"));
 }
+
+#[test]
+fn the_exit_code_tables_of_help_readme_and_error_rs_are_one() {
+    let env = Env::new();
+    let help = env.run(&["--help"]).expect_code(0).stdout();
+    for (code, meaning) in eula_gate::error::EXIT_CODES {
+        assert!(
+            help.contains(&format!("  {code:<4} {meaning}\n")),
+            "--help lacks exit {code}"
+        );
+    }
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let table = &readme[readme.find("## Exit codes").unwrap()..];
+    let table = &table[..table.find("\n\n##").unwrap_or(table.len())];
+    let in_readme: Vec<u8> = table
+        .lines()
+        .filter_map(|l| l.strip_prefix("| ")?.split(' ').next()?.parse().ok())
+        .collect();
+    let in_code: Vec<u8> = eula_gate::error::EXIT_CODES.iter().map(|(c, _)| *c).collect();
+    assert_eq!(
+        in_readme, in_code,
+        "README's exit-code table differs from error::EXIT_CODES"
+    );
+}
