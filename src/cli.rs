@@ -404,6 +404,53 @@ mod tests {
         }
     }
 
+    /// The fast parse knows these options of `verify` and fills in no default: if
+    /// clap's definition of `verify` gains an option or a default, the fast parse
+    /// would silently differ, so this fails first. (No option can read the
+    /// environment: clap's `env` feature is off, so `#[arg(env)]` does not compile.)
+    #[test]
+    fn the_fast_verify_parse_knows_every_option_of_verify_and_clap_adds_nothing() {
+        use clap::CommandFactory;
+        let mut cli = Cli::command();
+        cli.build();
+        let verify = cli.find_subcommand("verify").expect("verify exists");
+        let mut longs: Vec<&str> = verify
+            .get_arguments()
+            .filter(|a| a.get_id() != "help")
+            .map(|arg| {
+                // A flag's only default is "not given"; an option must have none.
+                let defaults: Vec<_> = arg.get_default_values().iter().collect();
+                if arg.get_action().takes_values() {
+                    assert!(defaults.is_empty(), "{} has a default", arg.get_id());
+                } else {
+                    assert_eq!(defaults, ["false"], "{} has a default", arg.get_id());
+                }
+                arg.get_long().expect("every verify option is a long option")
+            })
+            .collect();
+        longs.sort_unstable();
+        assert_eq!(
+            longs,
+            [
+                "json",
+                "license",
+                "product",
+                "quiet",
+                "receipt-dir",
+                "sha256",
+                "title"
+            ]
+        );
+        assert_eq!(
+            verify
+                .get_arguments()
+                .find(|a| a.get_id() == "quiet")
+                .and_then(|a| a.get_short()),
+            Some('q')
+        );
+        assert!(verify.get_positionals().next().is_none());
+    }
+
     proptest::proptest! {
         #[test]
         fn the_fast_verify_parse_agrees_with_clap(
