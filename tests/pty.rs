@@ -5,6 +5,7 @@ mod common;
 use common::Env;
 use common::pty::Pty;
 use std::os::unix::process::ExitStatusExt;
+use std::time::Duration;
 
 fn gate_on_pty(env: &Env, args: &[&str], vars: &[(&str, &str)], rows: u16, cols: u16) -> Pty {
     let mut cmd = std::process::Command::new(common::binary());
@@ -91,6 +92,56 @@ fn end_of_input_declines() {
     pty.expect("to decline: ");
     pty.send([4u8]);
     assert_exit(pty.wait(), 3);
+    assert!(!env.receipt("portsip-pbx").exists());
+}
+
+// A terminal in canonical mode (as at the question) passes a line of at most 4095
+// bytes on Linux and drops what a longer line types past that. So the line that
+// proves one answer per line is 2052 bytes, which arrives whole: read 1024 bytes at
+// a time, it was three answers, the last one "yes". The 5000-byte lines show what
+// typing more than a terminal line does; `prompt::read_answer` is tested on a pipe,
+// which carries the whole 5000 bytes, in its unit tests.
+
+#[test]
+fn an_over_long_answer_ending_in_yes_is_one_unclear_answer() {
+    let env = Env::new();
+    let mut pty = plain(&env);
+    pty.expect("to decline: ");
+    pty.send(format!("{}yes\r", "x".repeat(2048)));
+    pty.expect("(answer 2 of 3)");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        !pty.text().contains("(answer 3 of 3)"),
+        "one line was taken for several answers"
+    );
+    assert!(!env.receipt("portsip-pbx").exists(), "an over-long line accepted");
+    pty.send("yes\r");
+    assert_exit(pty.wait(), 0);
+    assert_eq!(env.read_receipt("portsip-pbx")["method"], "interactive");
+}
+
+#[test]
+fn a_line_longer_than_the_terminal_holds_is_one_answer_and_three_decline() {
+    let env = Env::new();
+    let long = format!("{}yes\r", "x".repeat(5000));
+    let mut pty = plain(&env);
+    pty.expect("to decline: ");
+    pty.send(&long);
+    pty.expect("(answer 2 of 3)");
+    pty.send("yes\r");
+    assert_exit(pty.wait(), 0);
+    assert!(!pty.text().contains("(answer 3 of 3)"));
+
+    let env = Env::new();
+    let mut pty = plain(&env);
+    pty.expect("to decline: ");
+    pty.send(&long);
+    pty.expect("(answer 2 of 3)");
+    pty.send(&long);
+    pty.expect("(answer 3 of 3)");
+    pty.send(&long);
+    assert_exit(pty.wait(), 3);
+    assert!(pty.text().contains("after 3 tries"));
     assert!(!env.receipt("portsip-pbx").exists());
 }
 
