@@ -4,10 +4,14 @@ mod common;
 
 use common::Env;
 use common::pty::Pty;
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::time::Duration;
 
 fn gate_on_pty(env: &Env, args: &[&str], vars: &[(&str, &str)], rows: u16, cols: u16) -> Pty {
+    Pty::spawn(gate_cmd(env, args, vars), rows, cols)
+}
+
+fn gate_cmd(env: &Env, args: &[&str], vars: &[(&str, &str)]) -> std::process::Command {
     let mut cmd = std::process::Command::new(common::binary());
     for var in common::GATE_VARS {
         cmd.env_remove(var);
@@ -19,7 +23,7 @@ fn gate_on_pty(env: &Env, args: &[&str], vars: &[(&str, &str)], rows: u16, cols:
         cmd.env(k, v);
     }
     cmd.args(args);
-    Pty::spawn(cmd, rows, cols)
+    cmd
 }
 
 fn plain(env: &Env) -> Pty {
@@ -437,4 +441,88 @@ fn colours_are_used_when_allowed() {
     let mut pty = pager(&env, 24, 80);
     let screen = pty.expect_screen("lines 1-22 of");
     assert_ne!(screen.cell(0, 0).unwrap().bgcolor(), vt100::Color::Default);
+}
+
+// ---- Memory: the pager takes what it needs before it touches the terminal ----
+
+/// The gate on a pseudo-terminal with its address space capped at `limit` MiB.
+fn gate_on_pty_with_memory(env: &Env, args: &[&str], limit_mib: u64, rows: u16, cols: u16) -> Pty {
+    let mut cmd = gate_cmd(env, args, &[]);
+    // SAFETY: setrlimit is async-signal-safe; runs in the child before exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: limit_mib << 20,
+                rlim_max: limit_mib << 20,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    Pty::spawn(cmd, rows, cols)
+}
+
+#[track_caller]
+fn assert_terminal_restored(pty: &mut Pty) {
+    assert!(terminal_is_cooked(pty), "terminal left in raw mode");
+    let screen = pty.screen().screen();
+    assert!(!screen.alternate_screen(), "left on the alternate screen");
+    assert!(!screen.hide_cursor(), "cursor left hidden");
+}
+
+#[test]
+fn a_text_of_millions_of_lines_pages_within_a_memory_limit() {
+    // 16 million empty lines: a list of every screen row (16 bytes each) needs
+    // 256 MiB, the pager's sparse index 2 MiB; loading the text needs about 48 MiB.
+    let env = Env::new();
+    let mut text = vec![b'\n'; 16 << 20];
+    (text[0], text[(16 << 20) - 1]) = (b'A', b'Z');
+    let license = env.file("lines.txt", &text);
+    let args = ["--product", "lines", "--license", license.to_str().unwrap()];
+    let mut pty = gate_on_pty_with_memory(&env, &args, 160, 24, 80);
+    pty.expect_screen("lines 1-22 of 16777215");
+    pty.send("G");
+    pty.expect_screen("END of the text");
+    pty.send("q");
+    pty.expect("to decline: ");
+    pty.send("no\r");
+    assert_exit(pty.wait(), 3);
+    assert_terminal_restored(&mut pty);
+}
+
+#[test]
+fn a_pager_that_cannot_get_its_memory_exits_1_on_an_untouched_terminal() {
+    // A screen of 1000 x 4000 needs a frame buffer of about 250 MiB, more than the
+    // 128 MiB the gate may use; the rest of the gate needs far less.
+    let env = Env::new();
+    let mut pty = gate_on_pty_with_memory(&env, &[], 128, 1000, 4000);
+    assert_exit(pty.wait(), 1);
+    let text = pty.text();
+    assert!(
+        text.contains("not enough memory for the pager's screen buffer") && text.contains("try --plain"),
+        "{text}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&pty.raw()).contains("\x1b[?1049h"),
+        "terminal was switched"
+    );
+    assert!(terminal_is_cooked(&pty));
+    assert!(!env.receipt("portsip-pbx").exists());
+}
+
+#[test]
+fn memory_running_short_on_a_resize_restores_the_terminal_and_exits_1() {
+    let env = Env::new();
+    let mut pty = gate_on_pty_with_memory(&env, &[], 128, 24, 80);
+    pty.expect_screen("lines 1-22 of");
+    pty.set_size(1000, 4000);
+    assert_exit(pty.wait(), 1);
+    assert!(
+        pty.text()
+            .contains("not enough memory for the pager's screen buffer")
+    );
+    assert_terminal_restored(&mut pty);
+    assert!(!env.receipt("portsip-pbx").exists());
 }
