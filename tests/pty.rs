@@ -493,6 +493,39 @@ fn a_text_of_millions_of_lines_pages_within_a_memory_limit() {
 }
 
 #[test]
+fn a_32_mib_text_of_escape_characters_pages_within_a_memory_limit() {
+    // Sanitized whole, each ESC would take 3 bytes (96 MiB), once more folded for
+    // search, and its first line, the title, once more: far over 160 MiB. Shown row by
+    // row it needs what loading it does, about 64 MiB.
+    let env = Env::new();
+    let license = env.file("esc.txt", vec![0x1b; 32 << 20]);
+    let args = ["--product", "esc", "--license", license.to_str().unwrap()];
+    let mut pty = gate_on_pty_with_memory(&env, &args, 160, 24, 80);
+    let screen = pty.expect_screen("lines 1-22 of");
+    let header = screen.contents_between(0, 0, 1, 0);
+    assert_eq!(
+        header.trim_end(),
+        "\u{241B}".repeat(80),
+        "the title, clipped to one row"
+    );
+    assert_eq!(
+        screen.contents_between(1, 0, 2, 0).trim_end(),
+        "\u{241B}".repeat(80)
+    );
+    pty.send("/no such phrase\r");
+    pty.expect_screen("Pattern not found below");
+    pty.send("q");
+    pty.expect("to decline: ");
+    pty.send("no\r");
+    assert_exit(pty.wait(), 3);
+    assert_terminal_restored(&mut pty);
+    assert!(
+        !pty.raw().windows(2).any(|w| w == b"\x1b\x1b"),
+        "raw ESC from the text"
+    );
+}
+
+#[test]
 fn a_pager_that_cannot_get_its_memory_exits_1_on_an_untouched_terminal() {
     // A screen of 1000 x 4000 needs a frame buffer of about 250 MiB, more than the
     // 128 MiB the gate may use; the rest of the gate needs far less.
