@@ -318,6 +318,19 @@ fn sigterm_in_the_pager_restores_the_terminal_and_writes_nothing() {
 }
 
 #[test]
+fn an_abort_in_the_pager_restores_the_terminal_and_exits_1() {
+    // What an allocation failing after all would do: std aborts, raising SIGABRT.
+    let env = Env::new();
+    let mut pty = pager(&env, 24, 80);
+    pty.expect_screen("lines 1-22 of");
+    pty.signal(libc::SIGABRT);
+    assert_exit(pty.wait(), 1);
+    assert!(pty.text().contains("the terminal was restored"));
+    assert_terminal_restored(&mut pty);
+    assert!(!env.receipt("portsip-pbx").exists());
+}
+
+#[test]
 fn closing_the_terminal_in_the_pager_declines_without_spinning() {
     let env = Env::new();
     let mut pty = pager(&env, 24, 80);
