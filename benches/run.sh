@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # All benchmark figures, each next to its target: the in-process pager figures,
 # whole-process verify timings against sha256sum, /bin/true and Python, the binary
-# size, and the pager's peak memory on a 10 MiB license. Usage: benches/run.sh [RUNS]
+# size, and the pager's peak memory on ordinary and pathological licenses.
+# Usage: benches/run.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== pager, in process (cargo bench --bench pager)"
@@ -10,5 +11,5 @@ echo
 echo "== whole process (hyperfine, medians)"
 benches/process.sh "${1:-3000}"
 echo
-echo "== the real binary paging 10 MiB in a pseudo-terminal"
+echo "== the real binary paging ordinary and pathological licenses in a pseudo-terminal"
 python3 benches/pager_memory.py target/release/eula-gate

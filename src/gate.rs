@@ -3,7 +3,7 @@
 
 use crate::Hint;
 use crate::error::{Error, Result};
-use crate::license::{License, sanitize, shown, shown_path};
+use crate::license::{License, shown, shown_path};
 use crate::output::say;
 use crate::product::{Digest, Product};
 use crate::receipt::{Acceptance, AcceptedBy, Method, now_timestamp, to_file_bytes};
@@ -151,10 +151,9 @@ fn why_nobody_can_be_asked(options: &AcceptOptions) -> Option<String> {
 fn show_and_ask(license: &License, options: &AcceptOptions) -> Result<bool> {
     signals::install();
     signals::install_panic_hook();
-    let text = sanitize(&license.text);
+    // The text as it is: the pager and the plain print sanitize what they show.
     let read_to_end = if term::wants_pager(options.plain) {
-        let text = term::wrap::expand_tabs(&text);
-        match term::pager::page(&license.title, &text) {
+        match term::pager::page(&license.title, &license.text) {
             Ok(Outcome::Done { read_to_end }) => read_to_end,
             Ok(Outcome::Gone) => return Err(terminal_gone(license)),
             Err(e) => {
@@ -165,7 +164,7 @@ fn show_and_ask(license: &License, options: &AcceptOptions) -> Result<bool> {
         }
     } else {
         // The whole text goes by, as with any plain print.
-        term::print_plain(&license.title, &text).map_err(|_| terminal_gone(license))?;
+        term::print_plain(&license.title, &license.text).map_err(|_| terminal_gone(license))?;
         true
     };
     match term::prompt::ask(&license.title) {

@@ -160,7 +160,13 @@ fn file_id(path: &Path) -> String {
 }
 
 fn clip_title(title: &str) -> String {
-    let title = shown(title);
+    // Only as much as can be shown: the first line of a huge text may be the whole text.
+    let keep = title
+        .char_indices()
+        .filter(|&(_, c)| !is_bidi_control(c))
+        .nth(MAX_TITLE_CHARS)
+        .map_or(title.len(), |(at, c)| at + c.len_utf8());
+    let title = shown(&title[..keep]);
     if title.chars().count() <= MAX_TITLE_CHARS {
         return title.into_owned();
     }
@@ -302,6 +308,12 @@ mod tests {
         assert_eq!(l.title, "My EULA \u{241B}]0;x\u{2407}");
         let l = License::from_bytes(b"terms\n", "x", "x".into(), Some(" Given ")).unwrap();
         assert_eq!(l.title, "Given");
+        let long = format!("{}\u{202E}{}\n", "\x1b".repeat(199), "x".repeat(1000));
+        let l = License::from_bytes(long.as_bytes(), "x", "x".into(), None).unwrap();
+        assert_eq!(l.title, "\u{241B}".repeat(199) + "…");
+        let exact = format!("{}\u{202E}\n", "y".repeat(200));
+        let l = License::from_bytes(exact.as_bytes(), "x", "x".into(), None).unwrap();
+        assert_eq!(l.title, "y".repeat(200));
     }
 
     #[test]

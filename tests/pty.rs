@@ -4,9 +4,14 @@ mod common;
 
 use common::Env;
 use common::pty::Pty;
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::time::Duration;
 
 fn gate_on_pty(env: &Env, args: &[&str], vars: &[(&str, &str)], rows: u16, cols: u16) -> Pty {
+    Pty::spawn(gate_cmd(env, args, vars), rows, cols)
+}
+
+fn gate_cmd(env: &Env, args: &[&str], vars: &[(&str, &str)]) -> std::process::Command {
     let mut cmd = std::process::Command::new(common::binary());
     for var in common::GATE_VARS {
         cmd.env_remove(var);
@@ -18,7 +23,7 @@ fn gate_on_pty(env: &Env, args: &[&str], vars: &[(&str, &str)], rows: u16, cols:
         cmd.env(k, v);
     }
     cmd.args(args);
-    Pty::spawn(cmd, rows, cols)
+    cmd
 }
 
 fn plain(env: &Env) -> Pty {
@@ -91,6 +96,56 @@ fn end_of_input_declines() {
     pty.expect("to decline: ");
     pty.send([4u8]);
     assert_exit(pty.wait(), 3);
+    assert!(!env.receipt("portsip-pbx").exists());
+}
+
+// A terminal in canonical mode (as at the question) passes a line of at most 4095
+// bytes on Linux and drops what a longer line types past that. So the line that
+// proves one answer per line is 2052 bytes, which arrives whole: read 1024 bytes at
+// a time, it was three answers, the last one "yes". The 5000-byte lines show what
+// typing more than a terminal line does; `prompt::read_answer` is tested on a pipe,
+// which carries the whole 5000 bytes, in its unit tests.
+
+#[test]
+fn an_over_long_answer_ending_in_yes_is_one_unclear_answer() {
+    let env = Env::new();
+    let mut pty = plain(&env);
+    pty.expect("to decline: ");
+    pty.send(format!("{}yes\r", "x".repeat(2048)));
+    pty.expect("(answer 2 of 3)");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        !pty.text().contains("(answer 3 of 3)"),
+        "one line was taken for several answers"
+    );
+    assert!(!env.receipt("portsip-pbx").exists(), "an over-long line accepted");
+    pty.send("yes\r");
+    assert_exit(pty.wait(), 0);
+    assert_eq!(env.read_receipt("portsip-pbx")["method"], "interactive");
+}
+
+#[test]
+fn a_line_longer_than_the_terminal_holds_is_one_answer_and_three_decline() {
+    let env = Env::new();
+    let long = format!("{}yes\r", "x".repeat(5000));
+    let mut pty = plain(&env);
+    pty.expect("to decline: ");
+    pty.send(&long);
+    pty.expect("(answer 2 of 3)");
+    pty.send("yes\r");
+    assert_exit(pty.wait(), 0);
+    assert!(!pty.text().contains("(answer 3 of 3)"));
+
+    let env = Env::new();
+    let mut pty = plain(&env);
+    pty.expect("to decline: ");
+    pty.send(&long);
+    pty.expect("(answer 2 of 3)");
+    pty.send(&long);
+    pty.expect("(answer 3 of 3)");
+    pty.send(&long);
+    assert_exit(pty.wait(), 3);
+    assert!(pty.text().contains("after 3 tries"));
     assert!(!env.receipt("portsip-pbx").exists());
 }
 
@@ -263,6 +318,19 @@ fn sigterm_in_the_pager_restores_the_terminal_and_writes_nothing() {
 }
 
 #[test]
+fn an_abort_in_the_pager_restores_the_terminal_and_exits_1() {
+    // What an allocation failing after all would do: std aborts, raising SIGABRT.
+    let env = Env::new();
+    let mut pty = pager(&env, 24, 80);
+    pty.expect_screen("lines 1-22 of");
+    pty.signal(libc::SIGABRT);
+    assert_exit(pty.wait(), 1);
+    assert!(pty.text().contains("the terminal was restored"));
+    assert_terminal_restored(&mut pty);
+    assert!(!env.receipt("portsip-pbx").exists());
+}
+
+#[test]
 fn closing_the_terminal_in_the_pager_declines_without_spinning() {
     let env = Env::new();
     let mut pty = pager(&env, 24, 80);
@@ -386,4 +454,121 @@ fn colours_are_used_when_allowed() {
     let mut pty = pager(&env, 24, 80);
     let screen = pty.expect_screen("lines 1-22 of");
     assert_ne!(screen.cell(0, 0).unwrap().bgcolor(), vt100::Color::Default);
+}
+
+// ---- Memory: the pager takes what it needs before it touches the terminal ----
+
+/// The gate on a pseudo-terminal with its address space capped at `limit` MiB.
+fn gate_on_pty_with_memory(env: &Env, args: &[&str], limit_mib: u64, rows: u16, cols: u16) -> Pty {
+    let mut cmd = gate_cmd(env, args, &[]);
+    // SAFETY: setrlimit is async-signal-safe; runs in the child before exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: limit_mib << 20,
+                rlim_max: limit_mib << 20,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    Pty::spawn(cmd, rows, cols)
+}
+
+#[track_caller]
+fn assert_terminal_restored(pty: &mut Pty) {
+    assert!(terminal_is_cooked(pty), "terminal left in raw mode");
+    let screen = pty.screen().screen();
+    assert!(!screen.alternate_screen(), "left on the alternate screen");
+    assert!(!screen.hide_cursor(), "cursor left hidden");
+}
+
+#[test]
+fn a_text_of_millions_of_lines_pages_within_a_memory_limit() {
+    // 16 million empty lines: a list of every screen row (16 bytes each) needs
+    // 256 MiB, the pager's sparse index 2 MiB; loading the text needs about 48 MiB.
+    let env = Env::new();
+    let mut text = vec![b'\n'; 16 << 20];
+    (text[0], text[(16 << 20) - 1]) = (b'A', b'Z');
+    let license = env.file("lines.txt", &text);
+    let args = ["--product", "lines", "--license", license.to_str().unwrap()];
+    let mut pty = gate_on_pty_with_memory(&env, &args, 160, 24, 80);
+    pty.expect_screen("lines 1-22 of 16777215");
+    pty.send("G");
+    pty.expect_screen("END of the text");
+    pty.send("q");
+    pty.expect("to decline: ");
+    pty.send("no\r");
+    assert_exit(pty.wait(), 3);
+    assert_terminal_restored(&mut pty);
+}
+
+#[test]
+fn a_32_mib_text_of_escape_characters_pages_within_a_memory_limit() {
+    // Sanitized whole, each ESC would take 3 bytes (96 MiB), once more folded for
+    // search, and its first line, the title, once more: far over 160 MiB. Shown row by
+    // row it needs what loading it does, about 64 MiB.
+    let env = Env::new();
+    let license = env.file("esc.txt", vec![0x1b; 32 << 20]);
+    let args = ["--product", "esc", "--license", license.to_str().unwrap()];
+    let mut pty = gate_on_pty_with_memory(&env, &args, 160, 24, 80);
+    let screen = pty.expect_screen("lines 1-22 of");
+    let header = screen.contents_between(0, 0, 1, 0);
+    assert_eq!(
+        header.trim_end(),
+        "\u{241B}".repeat(80),
+        "the title, clipped to one row"
+    );
+    assert_eq!(
+        screen.contents_between(1, 0, 2, 0).trim_end(),
+        "\u{241B}".repeat(80)
+    );
+    pty.send("/no such phrase\r");
+    pty.expect_screen("Pattern not found below");
+    pty.send("q");
+    pty.expect("to decline: ");
+    pty.send("no\r");
+    assert_exit(pty.wait(), 3);
+    assert_terminal_restored(&mut pty);
+    assert!(
+        !pty.raw().windows(2).any(|w| w == b"\x1b\x1b"),
+        "raw ESC from the text"
+    );
+}
+
+#[test]
+fn a_pager_that_cannot_get_its_memory_exits_1_on_an_untouched_terminal() {
+    // A screen of 1000 x 4000 needs a frame buffer of about 250 MiB, more than the
+    // 128 MiB the gate may use; the rest of the gate needs far less.
+    let env = Env::new();
+    let mut pty = gate_on_pty_with_memory(&env, &[], 128, 1000, 4000);
+    assert_exit(pty.wait(), 1);
+    let text = pty.text();
+    assert!(
+        text.contains("not enough memory for the pager's screen buffer") && text.contains("try --plain"),
+        "{text}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&pty.raw()).contains("\x1b[?1049h"),
+        "terminal was switched"
+    );
+    assert!(terminal_is_cooked(&pty));
+    assert!(!env.receipt("portsip-pbx").exists());
+}
+
+#[test]
+fn memory_running_short_on_a_resize_restores_the_terminal_and_exits_1() {
+    let env = Env::new();
+    let mut pty = gate_on_pty_with_memory(&env, &[], 128, 24, 80);
+    pty.expect_screen("lines 1-22 of");
+    pty.set_size(1000, 4000);
+    assert_exit(pty.wait(), 1);
+    assert!(
+        pty.text()
+            .contains("not enough memory for the pager's screen buffer")
+    );
+    assert_terminal_restored(&mut pty);
+    assert!(!env.receipt("portsip-pbx").exists());
 }

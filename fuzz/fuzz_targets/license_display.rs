@@ -6,8 +6,8 @@
 use eula_gate::license::sanitize;
 use eula_gate::normalize;
 use eula_gate::term::keys::Key;
-use eula_gate::term::pager::Pager;
-use eula_gate::term::wrap::{expand_tabs, str_width, wrap};
+use eula_gate::term::pager::{Pager, frame_limit};
+use eula_gate::term::wrap::{str_width, wrap};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -17,17 +17,18 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(normalize(text.as_bytes()).as_deref(), Ok(text.as_str()));
     let shown = sanitize(&text);
     assert!(shown.chars().all(|c| !c.is_control() || c == '\n' || c == '\t'));
-    let expanded = expand_tabs(&shown);
-    for range in wrap(&expanded, width) {
-        assert!(str_width(&expanded[range]) <= width);
+    // Rows are measured as shown; tabs (laid out by the pager) are left out here.
+    let untabbed = shown.replace('\t', " ");
+    for range in wrap(&untabbed, width) {
+        assert!(str_width(&untabbed[range]) <= width);
     }
-    let mut pager = Pager::new("fuzz", &expanded, 8, width as u16, first & 1 == 0);
-    let query: String = expanded.chars().take(3).collect();
+    let Ok(mut pager) = Pager::new("fuzz", &text, 8, width as u16, first & 1 == 0) else { return };
+    let query: String = text.chars().take(3).collect();
     pager.search(&query);
     for key in [Key::Char(' '), Key::Char('n'), Key::Char('N'), Key::End, Key::Char('b'), Key::Up] {
         pager.handle(key);
-        let _ = pager.render();
+        assert!(pager.render().len() <= frame_limit(8, width as u16));
     }
-    pager.resize(5, (width as u16).saturating_sub(1).max(2));
-    let _ = pager.render();
+    let _ = pager.resize(5, (width as u16).saturating_sub(1).max(2));
+    assert!(pager.render().len() <= frame_limit(5, (width as u16).saturating_sub(1).max(2)));
 });

@@ -4,6 +4,7 @@
 pub mod keys;
 pub mod pager;
 pub mod prompt;
+pub mod shown;
 pub mod signals;
 pub mod wrap;
 
@@ -23,13 +24,14 @@ pub fn wants_pager(plain: bool) -> bool {
     pager::terminal_size().is_some_and(|(rows, cols)| rows >= pager::MIN_ROWS && cols >= pager::MIN_COLS)
 }
 
-/// Prints `text` (already sanitized) whole to the terminal, framed by `title`.
+/// Prints `text` whole to the terminal as it is shown (see `shown`), framed by
+/// `title`; sanitized in pieces, so that no copy of the text is made.
 pub fn print_plain(title: &str, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     let bold = console::Style::new().bold();
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}\n", bold.apply_to(title))?;
-    out.write_all(text.as_bytes())?;
+    shown::write_shown(&mut out, text)?;
     writeln!(out, "\n{}", bold.apply_to(format!("End of the {title}.")))?;
     out.flush()
 }

@@ -1,6 +1,7 @@
 //! Signals while the terminal is ours: Ctrl-C, SIGTERM and SIGHUP restore the
 //! terminal and end the process at once (nothing has been written yet); SIGWINCH
-//! only sets a flag for the pager.
+//! only sets a flag for the pager; SIGABRT (an allocation that failed after all, or
+//! another fatal error) restores the terminal and exits 1 instead of dying of it.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -14,8 +15,10 @@ static mut SAVED_MODE: std::mem::MaybeUninit<libc::termios> = std::mem::MaybeUni
 pub const HANGUP_EXIT: i32 = 3;
 /// Exit status for Ctrl-C.
 pub const INTERRUPT_EXIT: i32 = 130;
+/// Exit status for an abort: a runtime error, not a signal death.
+pub const ABORT_EXIT: i32 = 1;
 
-/// Installs the handlers for SIGINT, SIGTERM, SIGHUP and SIGWINCH.
+/// Installs the handlers for SIGINT, SIGTERM, SIGHUP, SIGABRT and SIGWINCH.
 pub fn install() {
     // SAFETY: the handlers only call async-signal-safe functions (write, tcsetattr,
     // _exit) and touch atomics.
@@ -31,6 +34,10 @@ pub fn install() {
             ),
             (
                 libc::SIGHUP,
+                on_exit_signal as extern "C" fn(libc::c_int) as libc::sighandler_t,
+            ),
+            (
+                libc::SIGABRT,
                 on_exit_signal as extern "C" fn(libc::c_int) as libc::sighandler_t,
             ),
             (
@@ -97,6 +104,11 @@ extern "C" fn on_exit_signal(signal: libc::c_int) {
         libc::SIGHUP => (
             HANGUP_EXIT,
             b"\r\neula-gate: the terminal went away; the license was not accepted\n",
+        ),
+        libc::SIGABRT => (
+            ABORT_EXIT,
+            b"\r\neula-gate: stopped by a fatal error (most likely out of memory); the terminal \
+              was restored; try again with more memory, or with --plain\n",
         ),
         _ => (128 + signal, b"\r\neula-gate: terminated; nothing was written\n"),
     };

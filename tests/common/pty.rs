@@ -17,8 +17,9 @@ pub struct Pty {
     reader: Option<std::thread::JoinHandle<()>>,
     /// How much of the (escape-stripped) output `expect` has consumed.
     seen: usize,
-    /// A terminal emulator fed with the output, resized with the terminal.
-    emulator: vt100::Parser,
+    /// A terminal emulator fed with the output, resized with the terminal; made on
+    /// first use, so that a test of a huge terminal need not hold its cells.
+    emulator: Option<vt100::Parser>,
     /// How many output bytes the emulator has processed.
     emulated: usize,
     pub rows: u16,
@@ -101,8 +102,6 @@ impl Pty {
                 }
             }
         });
-        let nz = |n: u16| std::num::NonZeroU16::new(n.max(1)).expect("at least 1");
-        let emulator = vt100::Parser::new(nz(rows), nz(cols), 0);
         Pty {
             master: Some(master),
             child,
@@ -110,7 +109,7 @@ impl Pty {
             stop,
             reader: Some(reader),
             seen: 0,
-            emulator,
+            emulator: None,
             emulated: 0,
             rows,
             cols,
@@ -154,9 +153,13 @@ impl Pty {
     /// The screen as a terminal emulator shows it after all output so far.
     pub fn screen(&mut self) -> &vt100::Parser {
         let raw = self.raw();
-        self.emulator.process(&raw[self.emulated..]);
+        let (rows, cols) = (nz(self.rows), nz(self.cols));
+        let emulator = self
+            .emulator
+            .get_or_insert_with(|| vt100::Parser::new(rows, cols, 0));
+        emulator.process(&raw[self.emulated..]);
         self.emulated = raw.len();
-        &self.emulator
+        emulator
     }
 
     /// Waits until the screen's text contains `needle`, and returns the screen.
@@ -180,16 +183,23 @@ impl Pty {
 
     /// Resizes the terminal (the child gets SIGWINCH).
     pub fn resize(&mut self, rows: u16, cols: u16) {
+        self.screen();
+        self.set_size(rows, cols);
+        if let Some(emulator) = self.emulator.as_mut() {
+            emulator.screen_mut().set_size(nz(rows), nz(cols));
+        }
+        self.rows = rows;
+        self.cols = cols;
+    }
+
+    /// Resizes the terminal but not the emulator, which keeps its size (for sizes too
+    /// large to emulate; what it tracks besides the cells stays right).
+    pub fn set_size(&mut self, rows: u16, cols: u16) {
         let ws = winsize(rows, cols);
         // SAFETY: TIOCSWINSZ on our pty master with a valid winsize.
         let fd = self.master.as_ref().expect("terminal still open").as_raw_fd();
         let rc = unsafe { libc::ioctl(fd, libc::TIOCSWINSZ, &ws) };
         assert_eq!(rc, 0, "resize pty");
-        self.screen();
-        let nz = |n: u16| std::num::NonZeroU16::new(n.max(1)).expect("at least 1");
-        self.emulator.screen_mut().set_size(nz(rows), nz(cols));
-        self.rows = rows;
-        self.cols = cols;
     }
 
     /// The terminal's current mode (shared by master and slave).
@@ -252,6 +262,10 @@ impl Drop for Pty {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+fn nz(n: u16) -> std::num::NonZeroU16 {
+    std::num::NonZeroU16::new(n.max(1)).expect("at least 1")
 }
 
 /// Removes CSI, OSC and two-byte escape sequences.
