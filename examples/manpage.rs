@@ -57,7 +57,7 @@ fn pages(cmd: &Command) -> Vec<(String, String)> {
     for sub in &subs {
         let _ = writeln!(
             main,
-            ".TP\n\\fB{}\\fR\n{}.\nSee \\fB{bin}\\-{}\\fR(1).",
+            ".TP\n\\fB{}\\fR\n{}.\nSee \\fB\\%{bin}\\-{}\\fR(1).",
             roff(sub.get_name()),
             roff(
                 sub.get_about()
@@ -101,7 +101,7 @@ fn header(name: &str, cmd: &Command) -> String {
     // No hyphenation, no justification: options and codes stay whole and greppable.
     format!(
         ".TH {} 1 \"{}\" \"eula-gate {version}\" \"User Commands\"\n.nh\n.ad l\n.SH NAME\n{} \\- {}\n",
-        roff(&name.to_uppercase()),
+        escape(&name.to_uppercase()),
         build_date(),
         roff(name),
         roff(about)
@@ -125,7 +125,7 @@ fn synopsis(invocation: &str, cmd: &Command, tail: &str) -> String {
                 format!("[\\fI{}\\fR]", roff(&name))
             });
         } else {
-            items.push(format!("[{}]", flag(arg, "|")));
+            items.push(format!("\\%[{}]", flag(arg, "|")));
         }
     }
     items.append(&mut positionals);
@@ -164,7 +164,7 @@ fn options(cmd: &Command) -> String {
                 )
             )
         } else {
-            flag(arg, ", ")
+            format!("\\%{}", flag(arg, ", "))
         };
         let _ = writeln!(out, ".TP\n{tag}\n{}", roff(&help.replace('\n', " ")));
         let values: Vec<String> = arg
@@ -185,10 +185,10 @@ fn options(cmd: &Command) -> String {
 fn flag(arg: &Arg, sep: &str) -> String {
     let mut names = Vec::new();
     if let Some(short) = arg.get_short() {
-        names.push(format!("\\fB\\-{}\\fR", roff(&short.to_string())));
+        names.push(format!("\\fB\\-{}\\fR", escape(&short.to_string())));
     }
     if let Some(long) = arg.get_long() {
-        names.push(format!("\\fB\\-\\-{}\\fR", roff(long)));
+        names.push(format!("\\fB\\-\\-{}\\fR", escape(long)));
     }
     let mut text = names.join(sep);
     if arg.get_action().takes_values() {
@@ -196,7 +196,7 @@ fn flag(arg: &Arg, sep: &str) -> String {
             .get_value_names()
             .map(|v| v[0].to_string())
             .unwrap_or_else(|| "VALUE".into());
-        let value = format!("\\fI{}\\fR", roff(&value));
+        let value = format!("\\fI{}\\fR", escape(&value));
         let optional = arg.get_num_args().is_some_and(|n| n.min_values() == 0);
         text += &match (optional, arg.is_require_equals_set()) {
             (true, _) => format!("[={value}]"),
@@ -227,7 +227,11 @@ fn list(title: &str, items: &[(String, String)]) -> String {
 }
 
 fn see_also_section(pages: &[String]) -> String {
-    let refs: Vec<String> = pages.iter().map(|p| format!("\\fB{}\\fR(1)", roff(p))).collect();
+    // \% : never broken at its hyphens.
+    let refs: Vec<String> = pages
+        .iter()
+        .map(|p| format!("\\fB\\%{}\\fR(1)", roff(p)))
+        .collect();
     format!(".SH SEE ALSO\n{}\n", refs.join(",\n"))
 }
 
@@ -258,24 +262,41 @@ fn section(text: &str, heading: &str) -> Vec<(String, String)> {
     items
 }
 
+/// Backslashes and hyphens escaped for roff.
+fn escape(text: &str) -> String {
+    text.replace('\\', "\\e").replace('-', "\\-")
+}
+
 /// Escapes text for roff; `code` in backticks becomes bold.
 fn roff(text: &str) -> String {
     let mut out = String::new();
     for (i, part) in text.split('`').enumerate() {
-        let escaped = part.replace('\\', "\\e").replace('-', "\\-");
+        let escaped = escape(part);
         if i % 2 == 1 {
             let _ = write!(out, "\\fB{escaped}\\fR");
         } else {
             out += &escaped;
         }
     }
-    // A line starting with . or ' would be a request.
+    // A word with hyphens (`--receipt-dir`, `eula-gate-verify`) is never broken at
+    // them (\%); a line starting with . or ' would be a request.
     out.lines()
         .map(|l| {
+            let l = l
+                .split(' ')
+                .map(|w| {
+                    if w.contains("\\-") {
+                        format!("\\%{w}")
+                    } else {
+                        w.to_owned()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
             if l.starts_with('.') || l.starts_with('\'') {
                 format!("\\&{l}")
             } else {
-                l.to_owned()
+                l
             }
         })
         .collect::<Vec<_>>()

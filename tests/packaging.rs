@@ -1194,6 +1194,12 @@ fn every_man_page_renders_every_option_exit_code_and_variable_unbroken() {
                 line.chars().count() <= 80,
                 "{name}: line over 80 columns: {line:?}"
             );
+            // A word broken at a hyphen (`eula-` / `gate-revoke(1)`).
+            let end: Vec<char> = line.trim_end().chars().rev().take(2).collect();
+            assert!(
+                !(end.len() == 2 && end[0] == '-' && end[1].is_alphanumeric()),
+                "{name}: a word is broken at the end of {line:?}"
+            );
         }
         let synopsis = man_section(&page, "SYNOPSIS").join("\n");
         let options = man_section(&page, "OPTIONS");
