@@ -904,10 +904,14 @@ struct Rpms {
     demo: PathBuf,
 }
 
-fn build_rpms(env: &Env) -> Rpms {
+/// Both rpms; the demo pinned to the text in `license`, else to the embedded one.
+fn build_rpms(env: &Env, license: Option<&Path>) -> Rpms {
     let man = man_pages(env);
-    let out = env.path("rpms");
-    let rpms = build("packaging/rpm/build-rpms.sh", &[&binary(), &man, &out]);
+    let out = env.path(if license.is_some() { "other-rpms" } else { "rpms" });
+    let mut args = vec![binary(), man, out];
+    args.extend(license.map(Path::to_path_buf));
+    let args: Vec<&Path> = args.iter().map(PathBuf::as_path).collect();
+    let rpms = build("packaging/rpm/build-rpms.sh", &args);
     let find = |prefix: &str| {
         rpms.iter()
             .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
@@ -927,7 +931,7 @@ fn rpm_query(rpm: &Path, args: &[&str]) -> String {
 #[test]
 fn the_rpms_build_with_rpmbuild_carry_their_metadata_and_pass_rpmlint() {
     let env = Env::new();
-    let rpms = build_rpms(&env);
+    let rpms = build_rpms(&env, None);
     let info = rpm_query(&rpms.gate, &["-i"]);
     let field = |info: &str, name: &str| -> String {
         info.lines()
@@ -1044,12 +1048,24 @@ fn rpm_in(root: &Path, args: &[&str], vars: &[(&str, &str)]) -> Run {
 
 #[test]
 fn the_rpms_install_into_a_throwaway_root_and_pre_gates_the_demo() {
+    let env = Env::new();
+    let rpms = build_rpms(&env, None);
     if !is_root() {
-        eprintln!("skipped: rpm --root runs scriptlets in a chroot, which needs root (CI runs as root)");
+        // rpm --root runs scriptlets in a chroot, which needs root (CI runs as root):
+        // run the built package's %pre here instead.
+        eprintln!("not root: running the demo rpm's %pre with sh instead of rpm --root");
+        let pre = env.file("pre.sh", rpm_query(&rpms.demo, &["--qf", "%{PREIN}"]));
+        let p = pre.to_str().unwrap();
+        run(script(&env, "sh", &[p]))
+            .expect_code(1)
+            .stderr_has("rpm cannot ask")
+            .stderr_has("EULA_GATE_ACCEPT=portsip-pbx");
+        let mut cmd = script(&env, "sh", &[p]);
+        cmd.env("EULA_GATE_ACCEPT", "portsip-pbx");
+        run(cmd).expect_code(0);
+        assert_eq!(env.read_receipt("portsip-pbx")["method"], "env");
         return;
     }
-    let env = Env::new();
-    let rpms = build_rpms(&env);
     let root = rpm_root(&env);
     let (gate, demo) = (rpms.gate.to_str().unwrap(), rpms.demo.to_str().unwrap());
     rpm_in(&root, &["-i", "--nodeps", gate], &[]).expect_code(0);
@@ -1100,6 +1116,31 @@ fn the_rpms_install_into_a_throwaway_root_and_pre_gates_the_demo() {
         .status()
         .unwrap();
     assert_eq!(verify.code(), Some(0));
+}
+
+#[test]
+fn the_rpm_demo_pinned_to_another_text_never_records_the_installed_gates_text() {
+    if !is_root() {
+        eprintln!("skipped: rpm --root runs scriptlets in a chroot, which needs root (CI runs as root)");
+        return;
+    }
+    let env = Env::new();
+    let other = env.file(
+        "other-eula.txt",
+        format!("{EMBEDDED_TEXT}\nAmendment 1: a text that the installed eula-gate does not embed.\n"),
+    );
+    let rpms = build_rpms(&env, Some(&other));
+    let root = rpm_root(&env);
+    rpm_in(&root, &["-i", "--nodeps", rpms.gate.to_str().unwrap()], &[]).expect_code(0);
+    let r = rpm_in(
+        &root,
+        &["-i", "--nodeps", rpms.demo.to_str().unwrap()],
+        &[("EULA_GATE_ACCEPT", "portsip-pbx")],
+    );
+    assert_ne!(r.code(), 0, "consent to one text must not record another");
+    r.stderr_has("gates another license text");
+    assert!(!root.join("var/lib/eula-gate/portsip-pbx.json").exists());
+    assert_ne!(rpm_in(&root, &["-q", "portsip-pbx-demo"], &[]).code(), 0);
 }
 
 // ---- Man pages, rendered by man ----

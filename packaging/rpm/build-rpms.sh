@@ -1,10 +1,11 @@
 #!/bin/sh
 # Builds eula-gate and portsip-pbx-demo rpms with rpmbuild (Debian's `rpm` package
 # has it).
-#   build-rpms.sh BINARY MANDIR OUTDIR
-# Prints the paths of the two .rpm files.
+#   build-rpms.sh BINARY MANDIR OUTDIR [LICENSE_FILE]
+# The demo's %pre is pinned to the digest of LICENSE_FILE (normalized), else of the
+# text that BINARY embeds. Prints the paths of the two .rpm files.
 set -eu
-[ $# -eq 3 ] || { echo "usage: build-rpms.sh BINARY MANDIR OUTDIR" >&2; exit 2; }
+[ $# -eq 3 ] || [ $# -eq 4 ] || { echo "usage: build-rpms.sh BINARY MANDIR OUTDIR [LICENSE_FILE]" >&2; exit 2; }
 binary=$(realpath "$1") mandir=$(realpath "$2") outdir=$3
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
@@ -14,7 +15,11 @@ if [ "$spec_version" != "$version" ]; then
     echo "build-rpms.sh: $binary is version $version but eula-gate.spec says $spec_version" >&2
     exit 1
 fi
-sha256=$("$binary" hash)
+if [ $# -eq 4 ]; then
+    sha256=$("$binary" hash --product portsip-pbx --license "$4")
+else
+    sha256=$("$binary" hash)
+fi
 # Reproducible: build time, file times and host from SOURCE_DATE_EPOCH, not the clock.
 : "${SOURCE_DATE_EPOCH:=$(dpkg-parsechangelog -l "$here/../deb/eula-gate/changelog" -STimestamp)}"
 export SOURCE_DATE_EPOCH
