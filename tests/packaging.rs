@@ -721,6 +721,46 @@ fn deb_declined_is_not_installed_and_both_questions_are_asked_again() {
 }
 
 #[test]
+fn deb_on_a_terminal_the_license_is_shown_again_after_a_decline() {
+    let env = Env::new();
+    let debs = build_debs(&env);
+    let root = Root::with_gate(&env, &debs);
+    // debconf's teletype frontend, on a real terminal, as a person would see it.
+    let on_terminal = || {
+        let mut cmd = root.cmd("dpkg");
+        cmd.arg(format!("--root={}", root.dir.display()))
+            .arg("--force-script-chrootless")
+            .arg("-i")
+            .arg(&debs.demo)
+            .env("DEBIAN_FRONTEND", "teletype")
+            .env("TERM", "dumb");
+        if !is_root() {
+            cmd.arg("--force-not-root");
+        }
+        // Tall enough that the frontend shows the note without a [More] prompt.
+        Pty::spawn(cmd, 500, 80)
+    };
+    let mut pty = on_terminal();
+    pty.expect("NO EMERGENCY COMMUNICATIONS");
+    pty.expect("Do you agree to the PortSIP Software End-User License Agreement?");
+    pty.send("1\r"); // I DECLINE
+    pty.expect("License declined");
+    pty.send("\r");
+    assert_ne!(pty.wait().code(), Some(0));
+    assert!(!root.demo_installed());
+    assert_eq!(root.verify(), 5);
+
+    // Installed again: the whole license first, then the question.
+    let mut pty = on_terminal();
+    pty.expect("NO EMERGENCY COMMUNICATIONS");
+    pty.expect("Do you agree to the PortSIP Software End-User License Agreement?");
+    pty.send("2\r"); // I AGREE
+    assert_eq!(pty.wait().code(), Some(0), "{}", pty.text());
+    assert!(root.demo_installed());
+    assert_eq!(root.verify(), 0);
+}
+
+#[test]
 fn deb_a_preseeded_value_that_is_no_choice_is_reported_as_such() {
     let env = Env::new();
     let debs = build_debs(&env);
