@@ -637,7 +637,11 @@ fn the_gate_deb_declares_what_the_binary_needs() {
 fn both_debs_are_lintian_clean() {
     let env = Env::new();
     let debs = build_debs(&env);
+    // lintian leaves its index files in TMPDIR: this test's directory.
+    let tmp = env.path("lintian-tmp");
+    std::fs::create_dir(&tmp).unwrap();
     let out = Command::new("lintian")
+        .env("TMPDIR", &tmp)
         .args(["--fail-on", "error,warning", "--no-tag-display-limit"])
         .arg(&debs.gate)
         .arg(&debs.demo)
