@@ -6,6 +6,7 @@
 #   sh install.sh --accept-eula=SHA256 # unattended, pinned to the reviewed text
 #   EULA_GATE_ACCEPT=portsip-pbx sh install.sh
 #
+# (Contract revision 2: pass --context install.sh once the receipt carries it.)
 # Stops with eula-gate's exit code when the license is declined (3), when nobody
 # can be asked (4) or on any other failure; nothing is installed then.
 set -eu
@@ -15,8 +16,23 @@ gate=${EULA_GATE:-eula-gate}
 prefix=${PORTSIP_PREFIX:-/opt/portsip}
 accept=""
 
+# The usage is here, not read from "$0": under `curl ... | sh -s -- --help` there
+# is no script file to read.
 usage() {
-    sed -n '2,11s/^# \{0,1\}//p' "$0" 2>/dev/null || true
+    cat <<'USAGE'
+PortSIP PBX installer front: the license gate first, then the install.
+
+  sh install.sh                      # asks on the terminal (also as `curl ... | sh`)
+  sh install.sh --accept-eula        # unattended: the license is accepted
+  sh install.sh --accept-eula=SHA256 # unattended, pinned to the reviewed text
+  EULA_GATE_ACCEPT=portsip-pbx sh install.sh
+  curl -fsSL URL | sh -s -- --accept-eula=SHA256
+
+Stops with eula-gate's exit code when the license is declined (3), when nobody
+can be asked (4) or on any other failure; nothing is installed then.
+EULA_GATE=/path/to/eula-gate picks the binary; PORTSIP_PREFIX (default
+/opt/portsip) is where it installs.
+USAGE
 }
 
 for arg in "$@"; do

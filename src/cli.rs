@@ -351,7 +351,45 @@ fn completions(shell: CompletionShell) -> Result<()> {
         CompletionShell::Zsh => clap_complete::generate(Zsh, &mut cmd, "eula-gate", &mut out),
         CompletionShell::Fish => clap_complete::generate(Fish, &mut cmd, "eula-gate", &mut out),
     }
-    print_stdout(&String::from_utf8_lossy(&out))
+    let script = String::from_utf8_lossy(&out);
+    match shell {
+        CompletionShell::Bash => print_stdout(&fix_bash_subcommand_names(&script, "eula-gate")),
+        CompletionShell::Fish => print_stdout(&(script.into_owned() + &fish_positional_values(&cmd))),
+        CompletionShell::Zsh => print_stdout(&script),
+    }
+}
+
+/// clap_complete's fish script offers no values for positional arguments (the
+/// SHELL of `completions`): one `complete` line per subcommand that has them.
+fn fish_positional_values(cmd: &clap::Command) -> String {
+    let mut lines = String::new();
+    for sub in cmd.get_subcommands() {
+        for arg in sub.get_positionals() {
+            let values: Vec<String> = arg
+                .get_possible_values()
+                .iter()
+                .map(|v| v.get_name().to_owned())
+                .collect();
+            if !values.is_empty() {
+                lines += &format!(
+                    "complete -c eula-gate -n \"__fish_eula_gate_using_subcommand {}\" -f -a \"{}\"\n",
+                    sub.get_name(),
+                    values.join(" ")
+                );
+            }
+        }
+    }
+    lines
+}
+
+/// clap_complete's bash script names a subcommand's state `eula__gate__subcmd__verify`
+/// where it is set but `eula__subcmd__gate__subcmd__verify` where it is matched (for a
+/// binary name with a hyphen), so no subcommand's options were ever offered. Uses the
+/// first spelling everywhere.
+fn fix_bash_subcommand_names(script: &str, bin: &str) -> String {
+    let set = bin.replace('-', "__");
+    let matched = bin.replace('-', "__subcmd__");
+    script.replace(&format!("{matched}__subcmd__"), &format!("{set}__subcmd__"))
 }
 
 #[cfg(test)]

@@ -1,26 +1,44 @@
 #!/bin/sh
 # Builds the demo product package portsip-pbx-demo, whose maintainer scripts gate
 # the install on the eula-gate receipt the Debian way (debconf).
-#   build-demo-deb.sh EULA_GATE_BINARY OUTDIR
-# The binary prints the license text that goes into the debconf note.
+#   build-demo-deb.sh EULA_GATE_BINARY OUTDIR [LICENSE_FILE]
+# The debconf note shows the license text: LICENSE_FILE, normalized, else the text
+# that EULA_GATE_BINARY embeds. Its digest is written into the maintainer scripts
+# now, so that only that text can ever be recorded as accepted at install time.
 set -eu
-[ $# -eq 2 ] || { echo "usage: $0 EULA_GATE_BINARY OUTDIR" >&2; exit 2; }
+[ $# -eq 2 ] || [ $# -eq 3 ] || { echo "usage: build-demo-deb.sh EULA_GATE_BINARY OUTDIR [LICENSE_FILE]" >&2; exit 2; }
 gate=$1 outdir=$2
 here=$(cd "$(dirname "$0")" && pwd)
+src=$here/portsip-pbx-demo
+# shellcheck source=packaging/deb/lib.sh
+. "$here/lib.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-root=$work/portsip-pbx-demo
-cp -a "$here/portsip-pbx-demo" "$root"
-rm -f "$root/DEBIAN/templates.in"
+root=$work/debian/portsip-pbx-demo
+install -d "$root/DEBIAN" "$root/usr/share/portsip-pbx-demo"
+
+if [ $# -eq 3 ]; then
+    set -- --product portsip-pbx --license "$3"
+else
+    set --
+fi
+"$gate" show "$@" >"$work/license.txt"
+sha256=$("$gate" hash "$@")
+case $sha256 in
+    *[!0-9a-f]* | "") echo "build-demo-deb.sh: $gate hash printed no digest" >&2; exit 1 ;;
+esac
+
 # The license as a debconf extended description: each line indented by one space,
 # empty lines as " .".
 {
-    sed -n '1,/^@LICENSE@$/p' "$here/portsip-pbx-demo/DEBIAN/templates.in" | sed '$d'
-    "$gate" show | sed -e 's/^$/./' -e 's/^/ /'
-    sed -n '/^@LICENSE@$/,$p' "$here/portsip-pbx-demo/DEBIAN/templates.in" | sed '1d'
-} >"$root/DEBIAN/templates"
-chmod 0755 "$root/DEBIAN/config" "$root/DEBIAN/preinst" "$root/DEBIAN/postrm"
-mkdir -p "$outdir"
-version=$(sed -n 's/^Version: //p' "$root/DEBIAN/control")
-dpkg-deb --root-owner-group --build "$root" "$outdir/portsip-pbx-demo_${version}_all.deb" >/dev/null
-echo "$outdir/portsip-pbx-demo_${version}_all.deb"
+    sed -n '1,/^@LICENSE@$/p' "$src/DEBIAN/templates.in" | sed '$d'
+    sed -e 's/^$/./' -e 's/^/ /' "$work/license.txt"
+    sed -n '/^@LICENSE@$/,$p' "$src/DEBIAN/templates.in" | sed '1d'
+} | sed "s/@SHA256@/$sha256/g" >"$root/DEBIAN/templates"
+for script in config preinst postinst postrm; do
+    sed "s/@SHA256@/$sha256/g" "$src/DEBIAN/$script" >"$root/DEBIAN/$script"
+    chmod 0755 "$root/DEBIAN/$script"
+done
+cp "$src/README" "$root/usr/share/portsip-pbx-demo/README"
+
+deb_build "$src" "$root" "$outdir"
