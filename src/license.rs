@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::normalize::{NormalizeError, normalize};
 use crate::product::Digest;
 pub use crate::product::is_digest;
+use crate::trusted_path::{PathError, Rule, open_regular_file};
 use sha2::Digest as _;
 use sha2::Sha256;
 use std::borrow::Cow;
@@ -68,6 +69,11 @@ impl License {
                 "license file {origin} begins with two byte order marks (U+FEFF); save it with \
                  at most one and try again"
             )),
+            NormalizeError::OutOfMemory => Error::Runtime(format!(
+                "not enough memory to normalize license file {origin} ({} MiB); free some memory \
+                 or raise the limit (ulimit -v) and try again",
+                raw.len().div_ceil(1024 * 1024)
+            )),
             NormalizeError::Empty => Error::Runtime(format!(
                 "license file {origin} is empty or holds only blanks; pass the file that holds \
                  the license text"
@@ -104,47 +110,71 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 fn read_bounded(path: &Path) -> Result<Vec<u8>> {
-    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let shown = shown_path(path);
+    // As root, a user's link must not make root read what that user may not.
+    let rule = if crate::store::is_root() {
+        Rule::SafeTransitions
+    } else {
+        Rule::Caller
+    };
+    let file = open_regular_file(path, rule).map_err(|e| match e {
+        PathError::NotRegularFile { kind, .. } => Error::Runtime(format!(
+            "license file {shown} is {kind}, not a regular file; pass the license text file itself \
+             (save a stream to a file first)"
+        )),
+        PathError::UnsafeTransition { at, from, to } => Error::Runtime(format!(
+            "refusing to read license file {shown} as root: {} leads from what uid {from} owns to \
+             what uid {to} owns, so that user's link could make root read a file they may not; \
+             copy the license into a directory root owns, or pass its real path",
+            shown_path(&at)
+        )),
+        PathError::NotFound { at } => Error::Runtime(format!(
+            "cannot read license file {shown}: {} does not exist; check the --license path",
+            shown_path(&at)
+        )),
+        PathError::NotDirectory { at } => Error::Runtime(format!(
+            "cannot read license file {shown}: {} is not a directory; check the --license path",
+            shown_path(&at)
+        )),
+        other => Error::Runtime(format!(
+            "cannot read license file {shown}: {other}; check the --license path and its permissions"
+        )),
+    })?;
     let next = "check the --license path and its permissions";
-    // O_NONBLOCK: a FIFO must not block the open; it is refused just below.
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(|e| Error::io("read license file", path, &e, next))?;
-    let meta = file
+    let size = file
         .metadata()
-        .map_err(|e| Error::io("read license file", path, &e, next))?;
-    let kind = meta.file_type();
-    if !kind.is_file() {
-        let what = if kind.is_dir() {
-            "a directory"
-        } else if kind.is_fifo() {
-            "a pipe (FIFO)"
-        } else if kind.is_socket() {
-            "a socket"
-        } else {
-            "a device"
-        };
-        return Err(Error::Runtime(format!(
-            "license file {} is {what}, not a regular file; pass the license text file itself \
-             (save a stream to a file first)",
-            shown_path(path)
-        )));
+        .map_err(|e| Error::io("read license file", path, &e, next))?
+        .len();
+    let too_large = || {
+        Error::Runtime(format!(
+            "license file {shown} is larger than {} MiB, the most eula-gate accepts; \
+             check that it is the license text",
+            MAX_LICENSE_BYTES / (1024 * 1024)
+        ))
+    };
+    if size > MAX_LICENSE_BYTES {
+        return Err(too_large());
     }
+    // Reserved up front and fallibly: a failed allocation is an error, not an abort.
     let mut raw = Vec::new();
+    raw.try_reserve_exact(size as usize + 1)
+        .map_err(|_| out_of_memory(path, size))?;
     file.take(MAX_LICENSE_BYTES + 1)
         .read_to_end(&mut raw)
         .map_err(|e| Error::io("read license file", path, &e, next))?;
     if raw.len() as u64 > MAX_LICENSE_BYTES {
-        return Err(Error::Runtime(format!(
-            "license file {} is larger than {} MiB, the most eula-gate accepts; \
-             check that it is the license text",
-            shown_path(path),
-            MAX_LICENSE_BYTES / (1024 * 1024)
-        )));
+        return Err(too_large());
     }
     Ok(raw)
+}
+
+fn out_of_memory(path: &Path, bytes: u64) -> Error {
+    Error::Runtime(format!(
+        "not enough memory to read license file {} ({} MiB); free some memory or raise the \
+         limit (ulimit -v) and try again",
+        shown_path(path),
+        bytes.div_ceil(1024 * 1024)
+    ))
 }
 
 /// The license id for a file: its stem, lower-cased, reduced to `[a-z0-9._-]`.

@@ -13,6 +13,8 @@ pub enum NormalizeError {
     /// Another byte order mark right after the one that is removed: the normal form
     /// would begin with a BOM and not be a fixed point of normalization.
     RepeatedBom,
+    /// No memory for the normal form (it is reserved fallibly, never an abort).
+    OutOfMemory,
 }
 
 /// Normalizes a license text as the contract defines it: UTF-8 required, one leading
@@ -27,7 +29,9 @@ pub fn normalize(raw: &[u8]) -> Result<String, NormalizeError> {
     if text.starts_with('\u{FEFF}') {
         return Err(NormalizeError::RepeatedBom);
     }
-    let mut out = String::with_capacity(text.len() + 1);
+    let mut out = String::new();
+    out.try_reserve_exact(text.len() + 1)
+        .map_err(|_| NormalizeError::OutOfMemory)?;
     // Length of `out` up to the end of the last line that had content.
     let mut kept = 0;
     let mut rest = text;

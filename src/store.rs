@@ -144,23 +144,39 @@ impl ReceiptStore {
         let Some(dir) = self.open_dir(Missing::Report)? else {
             return Ok(Stored::Missing);
         };
-        // O_NOFOLLOW: a link is refused before anything is opened through it;
-        // O_NONBLOCK: a FIFO planted at the receipt path must not block the open.
-        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
-        let file = match rustix::fs::openat(&dir, receipt_name(product).as_str(), flags, Mode::empty()) {
-            Ok(fd) => File::from(fd),
-            Err(Errno::NOENT) => return Ok(Stored::Missing),
-            Err(Errno::LOOP) => {
+        // Judged on an O_PATH descriptor before anything is opened: a link is refused
+        // (never followed), a FIFO or device is never opened (no side effects).
+        let name = receipt_name(product);
+        let at = self.path(product);
+        let entry = match trusted_path::open_path(&dir, std::ffi::OsStr::new(&name), &at) {
+            Ok(entry) => entry,
+            Err(PathError::NotFound { .. }) => return Ok(Stored::Missing),
+            Err(e) => return Ok(Stored::Unreadable(e.to_string())),
+        };
+        let seen = match trusted_path::stat_of(&entry, &at) {
+            Ok(seen) => seen,
+            Err(e) => return Ok(Stored::Unreadable(e.to_string())),
+        };
+        match FileType::from_raw_mode(seen.st_mode) {
+            FileType::RegularFile => {}
+            FileType::Symlink => {
                 return Ok(Stored::Unreadable(
                     "it is a symbolic link, and receipts are never read through one".into(),
                 ));
             }
-            Err(e) => {
-                return Ok(Stored::Unreadable(format!(
-                    "cannot open it: {}",
-                    std::io::Error::from(e)
-                )));
-            }
+            _ => return Ok(Stored::Unreadable("it is not a regular file".into())),
+        }
+        // In a directory only root may write, a receipt someone else owns was put there
+        // before the directory became root's, and that user can still rewrite it.
+        if self.rule != Rule::Caller && seen.st_uid != 0 {
+            return Ok(Stored::Unreadable(format!(
+                "it is owned by uid {}, not root, so that user could have written it",
+                seen.st_uid
+            )));
+        }
+        let file = match trusted_path::open_checked_file(&dir, std::ffi::OsStr::new(&name), &seen, &at) {
+            Ok(fd) => File::from(fd),
+            Err(e) => return Ok(Stored::Unreadable(e.to_string())),
         };
         match file.metadata() {
             Ok(meta) if meta.is_file() => {}
@@ -192,7 +208,10 @@ impl ReceiptStore {
         let next = "check free space, file size limits (ulimit -f) and permissions there, or pass another --receipt-dir";
         let fail = |e: std::io::Error| Error::io("write receipt in", &self.dir, &e, next);
         let (temp, temp_name) = create_temp_file(&dir, product.as_str()).map_err(fail)?;
+        // 0644 (receipts are world-readable by contract) only now, under the writer's
+        // lock: until here nobody else could open the file, let alone lock it.
         let written = write_and_sync(&temp, bytes)
+            .and_then(|()| rustix::fs::fchmod(&temp, Mode::from_raw_mode(0o644)).map_err(Into::into))
             .and_then(|()| {
                 rustix::fs::renameat(&dir, temp_name.as_str(), &dir, final_name.as_str()).map_err(Into::into)
             })
@@ -278,6 +297,14 @@ fn refusal(dir: &Path, e: &PathError) -> Error {
             format!("{at} is not a directory"),
             "pass a directory as --receipt-dir".to_owned(),
         ),
+        PathError::NotRegularFile { .. } => (
+            format!("{at} is not a directory"),
+            "pass a directory as --receipt-dir".to_owned(),
+        ),
+        PathError::UnsafeTransition { from, to, .. } => (
+            format!("{at} leads from what uid {from} owns to what uid {to} owns"),
+            "pass the real path of the directory instead".to_owned(),
+        ),
         PathError::TooManyLinks { .. } => (
             format!(
                 "more than {} symbolic links lead to {at}",
@@ -353,35 +380,32 @@ fn temp_writer_pid(name: &str, product: &str) -> Option<i32> {
     pid.parse().ok()
 }
 
-/// Creates `.<product>.json.<pid>.<n>.tmp` exclusively (never through a symlink) and
-/// locks it, taking the next `n` while a name is taken or was taken from under us.
+/// Creates `.<product>.json.<pid>.<n>.tmp` exclusively (never through a symlink), mode
+/// 0600 so that no other user can open it, and locks it; takes the next `n` while a
+/// name is taken or the file was taken from under us by a cleaner.
 fn create_temp_file(dir: &OwnedFd, product: &str) -> std::io::Result<(File, String)> {
     let pid = std::process::id();
-    let mut last = std::io::Error::from(std::io::ErrorKind::AlreadyExists);
     let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
     for n in 0..TEMP_ATTEMPTS {
         let name = temp_name(product, pid, n);
-        let fd = match rustix::fs::openat(dir, name.as_str(), flags, Mode::from_raw_mode(0o644)) {
+        let fd = match rustix::fs::openat(dir, name.as_str(), flags, Mode::from_raw_mode(0o600)) {
             Ok(fd) => fd,
             Err(Errno::EXIST) => continue,
             Err(e) => return Err(e.into()),
         };
-        // Between the create and the lock a cleaner may have taken the file (it then
-        // removes it): only a file that is locked and still under its name is ours.
+        // Between the create and the lock another writer's cleanup may have taken the
+        // file (it then removes it): only a file that is locked and still under its
+        // name is ours.
         if rustix::fs::flock(&fd, FlockOperation::NonBlockingLockExclusive).is_err()
             || !trusted_path::is_same_file(dir, &name, &fd)
         {
-            last = std::io::Error::other("temporary files kept being removed by other writers");
             continue;
-        }
-        // The umask may have narrowed the mode; receipts are world-readable by contract.
-        if let Err(e) = rustix::fs::fchmod(&fd, Mode::from_raw_mode(0o644)) {
-            let _ = rustix::fs::unlinkat(dir, name.as_str(), AtFlags::empty());
-            return Err(e.into());
         }
         return Ok((File::from(fd), name));
     }
-    Err(last)
+    Err(std::io::Error::other(format!(
+        "no free temporary name after {TEMP_ATTEMPTS} tries (.{product}.json.{pid}.N.tmp all taken)"
+    )))
 }
 
 fn write_and_sync(mut file: &File, bytes: &[u8]) -> std::io::Result<()> {

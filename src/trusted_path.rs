@@ -13,6 +13,7 @@
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat};
 use rustix::io::Errno;
 use std::ffi::{OsStr, OsString};
+use std::fs::File;
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
@@ -31,6 +32,10 @@ pub enum Rule {
     /// Whatever the caller can reach: links are followed, nothing is checked (a
     /// user's own data directory).
     Caller,
+    /// Root reading a file that others may have placed (a license file): links are
+    /// followed, but never from something a user owns to something another user (or
+    /// root) owns, so a user's link cannot make root read root's own secrets.
+    SafeTransitions,
 }
 
 impl Rule {
@@ -40,7 +45,7 @@ impl Rule {
     fn trusts(self, uid: u32) -> bool {
         match self {
             Rule::Trusted { also } => uid == 0 || also == Some(uid),
-            Rule::Caller => true,
+            Rule::Caller | Rule::SafeTransitions => true,
         }
     }
 }
@@ -67,6 +72,10 @@ pub enum PathError {
     Symlink { at: PathBuf, uid: u32 },
     /// A component is neither a directory nor a link to one.
     NotDirectory { at: PathBuf },
+    /// The file asked for is not a regular file; `kind` says what it is ("a directory").
+    NotRegularFile { at: PathBuf, kind: &'static str },
+    /// A step from what one user owns to what another owns ([`Rule::SafeTransitions`]).
+    UnsafeTransition { at: PathBuf, from: u32, to: u32 },
     /// More than [`MAX_LINKS`] links on the way.
     TooManyLinks { at: PathBuf },
     /// The system refused an operation on a component.
@@ -91,8 +100,29 @@ impl PathError {
             | PathError::Writable { at, .. }
             | PathError::Symlink { at, .. }
             | PathError::NotDirectory { at }
+            | PathError::NotRegularFile { at, .. }
+            | PathError::UnsafeTransition { at, .. }
             | PathError::TooManyLinks { at }
             | PathError::Io { at, .. } => at,
+        }
+    }
+}
+
+impl std::fmt::Display for PathError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = crate::license::shown_path(self.at());
+        match self {
+            PathError::NotFound { .. } => write!(f, "{at} does not exist"),
+            PathError::Owner { uid, .. } => write!(f, "{at} is owned by uid {uid}"),
+            PathError::Writable { mode, .. } => write!(f, "{at} (mode {mode:04o}) can be written by others"),
+            PathError::Symlink { uid, .. } => write!(f, "{at} is a symbolic link owned by uid {uid}"),
+            PathError::NotDirectory { .. } => write!(f, "{at} is not a directory"),
+            PathError::NotRegularFile { kind, .. } => write!(f, "{at} is {kind}, not a regular file"),
+            PathError::UnsafeTransition { from, to, .. } => {
+                write!(f, "{at} leads from what uid {from} owns to what uid {to} owns")
+            }
+            PathError::TooManyLinks { .. } => write!(f, "more than {MAX_LINKS} symbolic links lead to {at}"),
+            PathError::Io { action, error, .. } => write!(f, "cannot {action} {at}: {error}"),
         }
     }
 }
@@ -101,6 +131,24 @@ impl PathError {
 /// `rule`, creating what is missing when `missing` says so. The descriptor is the
 /// directory that was checked; everything after works relative to it.
 pub fn open_dir(path: &Path, rule: Rule, missing: Missing) -> Result<OwnedFd, PathError> {
+    walk(path, rule, Want::Dir(missing))
+}
+
+/// Opens the regular file `path` for reading under `rule`. Its type is judged on an
+/// `O_PATH` descriptor before it is opened, so a device or FIFO is never opened
+/// (no side effects, never a controlling terminal).
+pub fn open_regular_file(path: &Path, rule: Rule) -> Result<File, PathError> {
+    let fd = walk(path, rule, Want::File)?;
+    Ok(File::from(fd))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Want {
+    Dir(Missing),
+    File,
+}
+
+fn walk(path: &Path, rule: Rule, want: Want) -> Result<OwnedFd, PathError> {
     let absolute = if path.is_absolute() {
         path.to_path_buf()
     } else {
@@ -115,25 +163,35 @@ pub fn open_dir(path: &Path, rule: Rule, missing: Missing) -> Result<OwnedFd, Pa
     push_front(&mut todo, &absolute);
     let root = open_path(rustix::fs::CWD, OsStr::new("/"), Path::new("/"))?;
     let root_stat = stat_of(&root, Path::new("/"))?;
-    check_dir(rule, &root_stat, Path::new("/"), todo.is_empty())?;
-    // The directories walked so far, with their real paths: `..` pops one.
-    let mut stack: Vec<(OwnedFd, PathBuf)> = vec![(root, PathBuf::from("/"))];
+    check_dir(rule, &root_stat, Path::new("/"), false)?;
+    // The directories walked so far, with their real paths and owners: `..` pops one.
+    let mut stack: Vec<(OwnedFd, PathBuf, u32)> = vec![(root, PathBuf::from("/"), root_stat.st_uid)];
     let mut links = 0;
     let mut races = 0;
     while let Some(name) = todo.pop() {
         if name == ".." {
             if stack.len() > 1 {
-                stack.pop();
+                let (_, from, from_uid) = stack.pop().expect("more than the root");
+                let (_, _, to_uid) = stack.last().expect("the root is never popped");
+                check_transition(rule, from_uid, *to_uid, &from)?;
             }
             continue;
         }
-        let (parent, parent_path) = stack.last().expect("the root is never popped");
+        let (parent, parent_path, parent_uid) = stack.last().expect("the root is never popped");
+        let parent_uid = *parent_uid;
         let at = parent_path.join(&name);
         let entry = match open_path(parent, &name, &at) {
             Ok(entry) => entry,
-            Err(PathError::NotFound { .. }) if missing == Missing::Create => {
+            // Made only where the walk goes on downwards: never a directory that a
+            // later `..` would leave again.
+            Err(PathError::NotFound { .. })
+                if want == Want::Dir(Missing::Create) && !todo.iter().any(|n| n == "..") =>
+            {
                 match make_dir(parent, &name, &at)? {
-                    Some(made) => stack.push((made, at)),
+                    Some(made) => {
+                        let uid = rustix::process::geteuid().as_raw();
+                        stack.push((made, at, uid));
+                    }
                     // Another writer made it first: judge it like any other entry.
                     None if races < MAX_RACES => {
                         races += 1;
@@ -152,6 +210,7 @@ pub fn open_dir(path: &Path, rule: Rule, missing: Missing) -> Result<OwnedFd, Pa
             Err(e) => return Err(e),
         };
         let stat = stat_of(&entry, &at)?;
+        check_transition(rule, parent_uid, stat.st_uid, &at)?;
         match FileType::from_raw_mode(stat.st_mode) {
             FileType::Symlink => {
                 links += 1;
@@ -165,18 +224,40 @@ pub fn open_dir(path: &Path, rule: Rule, missing: Missing) -> Result<OwnedFd, Pa
                     .map_err(|e| io(&at, "read the link", e))?;
                 let target = PathBuf::from(OsStr::from_bytes(target.as_bytes()));
                 if target.is_absolute() {
+                    // A jump back to `/` is a step like any other (systemd's CHASE_SAFE).
                     stack.truncate(1);
+                    check_transition(rule, stat.st_uid, stack[0].2, &at)?;
                 }
                 push_front(&mut todo, &target);
             }
             FileType::Directory => {
-                check_dir(rule, &stat, &at, todo.is_empty())?;
-                stack.push((entry, at));
+                check_dir(rule, &stat, &at, false)?;
+                stack.push((entry, at, stat.st_uid));
             }
-            _ => return Err(PathError::NotDirectory { at }),
+            FileType::RegularFile if want == Want::File && todo.is_empty() => {
+                return open_checked_file(parent, &name, &stat, &at);
+            }
+            other if want == Want::File && todo.is_empty() => {
+                return Err(PathError::NotRegularFile {
+                    at,
+                    kind: kind_of(other),
+                });
+            }
+            _ => {
+                return Err(PathError::NotDirectory { at });
+            }
         }
     }
-    let (last, at) = stack.pop().expect("the root is never popped");
+    let (last, at, _) = stack.pop().expect("the root is never popped");
+    if want == Want::File {
+        return Err(PathError::NotRegularFile {
+            at,
+            kind: "a directory",
+        });
+    }
+    // Judged again as the target: a sticky directory that was passed on the way
+    // (`/tmp/x/..`) must not become the receipt directory.
+    check_dir(rule, &stat_of(&last, &at)?, &at, true)?;
     // The walk holds O_PATH descriptors; the caller needs one it can read and sync.
     rustix::fs::openat(
         &last,
@@ -185,6 +266,50 @@ pub fn open_dir(path: &Path, rule: Rule, missing: Missing) -> Result<OwnedFd, Pa
         Mode::empty(),
     )
     .map_err(|e| io(&at, "open", e))
+}
+
+fn kind_of(file_type: FileType) -> &'static str {
+    match file_type {
+        FileType::Directory => "a directory",
+        FileType::Fifo => "a pipe (FIFO)",
+        FileType::Socket => "a socket",
+        FileType::CharacterDevice | FileType::BlockDevice => "a device",
+        _ => "not a regular file",
+    }
+}
+
+/// Opens `name` in `parent` for reading, after its `O_PATH` stat said it is a regular
+/// file, and checks that what was opened is that same file.
+pub(crate) fn open_checked_file(
+    parent: &OwnedFd,
+    name: &OsStr,
+    seen: &Stat,
+    at: &Path,
+) -> Result<OwnedFd, PathError> {
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+    let fd = rustix::fs::openat(parent, name, flags, Mode::empty()).map_err(|e| io(at, "open", e))?;
+    let opened = stat_of(&fd, at)?;
+    if opened.st_dev != seen.st_dev || opened.st_ino != seen.st_ino {
+        return Err(PathError::Io {
+            at: at.to_path_buf(),
+            action: "open",
+            error: std::io::Error::other("it was replaced while eula-gate opened it; run again"),
+        });
+    }
+    Ok(fd)
+}
+
+/// Under [`Rule::SafeTransitions`], a step from what `from` owns to what another user
+/// owns is refused unless `from` is root (systemd's `unsafe_transition()`).
+fn check_transition(rule: Rule, from: u32, to: u32, at: &Path) -> Result<(), PathError> {
+    if rule == Rule::SafeTransitions && from != 0 && from != to {
+        return Err(PathError::UnsafeTransition {
+            at: at.to_path_buf(),
+            from,
+            to,
+        });
+    }
+    Ok(())
 }
 
 /// Puts the components of `path` before what is still to walk (`todo` is a stack).
@@ -201,7 +326,11 @@ fn push_front(todo: &mut Vec<OsString>, path: &Path) {
 }
 
 /// Opens one entry of `parent` as an `O_PATH` descriptor, never following a link.
-fn open_path(parent: impl std::os::fd::AsFd, name: &OsStr, at: &Path) -> Result<OwnedFd, PathError> {
+pub(crate) fn open_path(
+    parent: impl std::os::fd::AsFd,
+    name: &OsStr,
+    at: &Path,
+) -> Result<OwnedFd, PathError> {
     match rustix::fs::openat(
         parent,
         name,
@@ -214,7 +343,7 @@ fn open_path(parent: impl std::os::fd::AsFd, name: &OsStr, at: &Path) -> Result<
     }
 }
 
-fn stat_of(fd: &OwnedFd, at: &Path) -> Result<Stat, PathError> {
+pub(crate) fn stat_of(fd: &OwnedFd, at: &Path) -> Result<Stat, PathError> {
     rustix::fs::fstat(fd).map_err(|e| io(at, "inspect", e))
 }
 
@@ -229,7 +358,7 @@ fn io(at: &Path, action: &'static str, e: Errno) -> PathError {
 /// Checks one directory on the way. A sticky directory may be writable by others
 /// only above the target: what lies in it is then checked to be trusted itself.
 fn check_dir(rule: Rule, stat: &Stat, at: &Path, is_target: bool) -> Result<(), PathError> {
-    if rule == Rule::Caller {
+    if matches!(rule, Rule::Caller | Rule::SafeTransitions) {
         return Ok(());
     }
     if !rule.trusts(stat.st_uid) {

@@ -580,3 +580,250 @@ fn a_fifo_or_device_as_the_license_is_refused_at_once() {
     }
     assert!(!env.receipts().exists());
 }
+
+// ---- found in review: locks, links to root's files, `..`, planted receipts ----
+
+#[test]
+fn another_user_holding_temp_files_never_makes_roots_writes_fail() {
+    if !root_available("temp file locks") {
+        return;
+    }
+    let env = world();
+    let dir = mkdir(&env.path("receipts"), 0o755, 0);
+    let a = env.file("a.txt", "License A\n\nterms\n");
+    let b = env.file("b.txt", "License B\n\nterms\n");
+    // The attacker opens every temporary file it can and takes a shared lock on it,
+    // keeping it open, so that the writer's exclusive lock would fail.
+    let script = r#"
+import fcntl, os, sys, time
+d, held, end = sys.argv[1], [], time.time() + 30
+while time.time() < end and not os.path.exists(os.path.join(d, "stop")):
+    for name in os.listdir(d):
+        if name.endswith(".tmp"):
+            try:
+                fd = os.open(os.path.join(d, name), os.O_RDONLY | os.O_NONBLOCK)
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                held.append(fd)
+            except OSError:
+                pass
+print(len(held))
+"#;
+    let attacker = Command::new("setpriv")
+        .args([
+            "--reuid",
+            "4242",
+            "--regid",
+            "4242",
+            "--clear-groups",
+            "/usr/bin/python3",
+            "-c",
+            script,
+        ])
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut failures = Vec::new();
+    for i in 0..200 {
+        let license = if i % 2 == 0 { &a } else { &b };
+        let r = run(gate(&[
+            "--product",
+            "p",
+            "--license",
+            s(license),
+            "--accept-eula",
+            "--receipt-dir",
+            s(&dir),
+        ]));
+        if r.code() != 0 {
+            failures.push(r.stderr());
+        }
+    }
+    std::fs::write(env.path("stop-flag"), "").unwrap();
+    std::fs::rename(env.path("stop-flag"), dir.join("stop")).unwrap();
+    let out = attacker.wait_with_output().unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} of 200 writes failed: {:?}",
+        failures.len(),
+        failures.first()
+    );
+    let held = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert_eq!(
+        held,
+        "0",
+        "the attacker could open {held} temporary files: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_file(dir.join("stop")).unwrap();
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(names, ["p.json"], "temporary files were left behind");
+}
+
+#[test]
+fn as_root_a_users_link_never_makes_root_read_roots_own_files() {
+    if !root_available("license links") {
+        return;
+    }
+    let env = world();
+    let secret = env.file("secret", "root:$6$SECRETHASH:19000\nmore secrets\n");
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let pkg = mkdir(&env.path("theirs/pkg"), 0o755, ATTACKER);
+    std::os::unix::fs::chown(env.path("theirs"), Some(ATTACKER), Some(ATTACKER)).unwrap();
+    let link = pkg.join("LICENSE");
+    symlink(&secret, &link).unwrap();
+    std::os::unix::fs::lchown(&link, Some(ATTACKER), Some(ATTACKER)).unwrap();
+    let receipts = env.path("receipts");
+    for args in [
+        &[
+            "--product",
+            "acme",
+            "--license",
+            s(&link),
+            "--accept-eula",
+            "--receipt-dir",
+            s(&receipts),
+        ][..],
+        &["hash", "--license", s(&link)],
+        &["show", "--license", s(&link)],
+    ] {
+        let r = run(gate(args));
+        r.expect_code(1).stderr_has("refusing to read license file");
+        assert!(
+            !r.stderr().contains("SECRET") && !r.stdout().contains("SECRET"),
+            "{}",
+            r.stderr()
+        );
+    }
+    assert!(!receipts.exists());
+    // The user's own license file, in the user's own directory, is read as usual.
+    let own = pkg.join("OWN-LICENSE");
+    std::fs::write(&own, "Their License\n\nterms\n").unwrap();
+    std::os::unix::fs::chown(&own, Some(ATTACKER), Some(ATTACKER)).unwrap();
+    run(gate(&["hash", "--license", s(&own)])).expect_code(0);
+}
+
+#[test]
+fn as_root_a_sticky_directory_never_becomes_the_receipt_directory_through_dot_dot() {
+    if !root_available("dot-dot") {
+        return;
+    }
+    let env = world();
+    let shared = mkdir(&env.path("shared"), 0o1777, 0);
+    mkdir(&shared.join("rootdir"), 0o755, 0);
+    symlink(".", shared.join("here")).unwrap();
+    for dir in [shared.join("rootdir/.."), shared.join("here")] {
+        for args in [&["--accept-eula"][..], &["verify"], &["revoke"]] {
+            let mut cmd = gate(args);
+            cmd.args(["--receipt-dir", s(&dir)]);
+            let r = run(cmd);
+            r.expect_code(1).stderr_has("shared directory");
+        }
+    }
+    // A missing directory that `..` would leave again is never made (so nothing is
+    // accepted); for verify and revoke it simply holds no receipt.
+    let made = shared.join("made/..");
+    for (args, code) in [(&["--accept-eula"][..], 1), (&["verify"], 5), (&["revoke"], 0)] {
+        let mut cmd = gate(args);
+        cmd.args(["--receipt-dir", s(&made)]);
+        run(cmd).expect_code(code);
+    }
+    assert!(
+        !shared.join("made").exists(),
+        "root made a directory it then left"
+    );
+    assert!(!shared.join("portsip-pbx.json").exists());
+}
+
+#[test]
+fn as_root_a_receipt_that_another_user_owns_is_invalid_and_replaced() {
+    if !root_available("planted receipt") {
+        return;
+    }
+    let env = world();
+    let dir = mkdir(&env.path("receipts"), 0o755, 0);
+    let planted = dir.join("portsip-pbx.json");
+    std::fs::write(&planted, forged_receipt(&env)).unwrap();
+    std::os::unix::fs::chown(&planted, Some(ATTACKER), Some(ATTACKER)).unwrap();
+    run(gate(&["verify", "--receipt-dir", s(&dir)]))
+        .expect_code(7)
+        .stderr_has("owned by uid 4242");
+    run(gate(&["--accept-eula", "--receipt-dir", s(&dir)])).expect_code(0);
+    assert_eq!(std::fs::metadata(&planted).unwrap().uid(), 0);
+    run(gate(&["verify", "--receipt-dir", s(&dir)])).expect_code(0);
+}
+
+#[test]
+fn a_fifo_at_the_receipt_path_is_never_opened() {
+    let env = Env::new();
+    let dir = env.receipts();
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("portsip-pbx.json");
+    let c = std::ffi::CString::new(s(&fifo)).unwrap();
+    // SAFETY: mkfifo with a valid C string.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    let (woke_tx, woke) = std::sync::mpsc::channel();
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let opened = std::fs::OpenOptions::new().write(true).open(&fifo);
+            let _ = woke_tx.send(());
+            drop(opened);
+        })
+    };
+    run(gate_in(&env, &["verify"]))
+        .expect_code(7)
+        .stderr_has("not a regular file");
+    assert!(
+        woke.recv_timeout(Duration::from_millis(300)).is_err(),
+        "verify opened the FIFO"
+    );
+    drop(std::fs::File::open(&fifo).unwrap());
+    writer.join().unwrap();
+}
+
+#[test]
+fn too_little_memory_for_a_large_license_is_exit_1_never_an_abort() {
+    let env = Env::new();
+    let big = env.file("big.txt", "a".repeat(31 << 20));
+    let mut saw_out_of_memory = false;
+    for mib in (40..=90).step_by(5) {
+        let mut cmd = gate_in(&env, &["hash", "--license", s(&big)]);
+        let limit = mib << 20;
+        // SAFETY: setrlimit is async-signal-safe; runs in the child before exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                let l = libc::rlimit {
+                    rlim_cur: limit,
+                    rlim_max: limit,
+                };
+                if libc::setrlimit(libc::RLIMIT_AS, &l) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(
+            out.status.signal(),
+            None,
+            "{mib} MiB: killed by signal {:?}",
+            out.status.signal()
+        );
+        let r = Run(out);
+        assert!([0, 1].contains(&r.code()), "{mib} MiB: {}", r.stderr());
+        if r.code() == 1 {
+            r.stderr_has("not enough memory");
+            saw_out_of_memory = true;
+        }
+    }
+    assert!(
+        saw_out_of_memory,
+        "no limit between 40 and 90 MiB was tight enough"
+    );
+}
