@@ -55,20 +55,29 @@ impl AcceptedBy {
 }
 
 fn user_name(uid: u32) -> Option<String> {
-    let mut buf = vec![0u8; 4096];
-    // SAFETY: passwd is plain data; getpwuid_r writes into `pwd` and `buf` (whose
-    // length we pass) and sets `result` to null or to `pwd`.
-    unsafe {
-        let mut pwd: libc::passwd = std::mem::zeroed();
-        let mut result: *mut libc::passwd = std::ptr::null_mut();
-        let rc = libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr().cast(), buf.len(), &mut result);
-        if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
-            return None;
+    // An account with many groups or a long GECOS field needs more than 4 KiB: the
+    // buffer doubles on ERANGE, up to 1 MiB.
+    let mut len = 4096;
+    loop {
+        let mut buf = vec![0u8; len];
+        // SAFETY: passwd is plain data; getpwuid_r writes into `pwd` and `buf` (whose
+        // length we pass) and sets `result` to null or to `pwd`.
+        unsafe {
+            let mut pwd: libc::passwd = std::mem::zeroed();
+            let mut result: *mut libc::passwd = std::ptr::null_mut();
+            let rc = libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr().cast(), buf.len(), &mut result);
+            if rc == libc::ERANGE && len < 1 << 20 {
+                len *= 2;
+                continue;
+            }
+            if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+                return None;
+            }
+            let name = std::ffi::CStr::from_ptr(pwd.pw_name)
+                .to_string_lossy()
+                .into_owned();
+            return (!name.is_empty()).then_some(name);
         }
-        let name = std::ffi::CStr::from_ptr(pwd.pw_name)
-            .to_string_lossy()
-            .into_owned();
-        (!name.is_empty()).then_some(name)
     }
 }
 

@@ -30,6 +30,7 @@ fn is_root() -> bool {
 /// A shell script run without a terminal: new session (no /dev/tty), stdin closed.
 fn script(env: &Env, program: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(program);
+    common::without_gate_vars(&mut cmd);
     cmd.args(args)
         .env("PATH", path_with_gate())
         .env("EULA_GATE_RECEIPT_DIR", env.receipts())
@@ -84,6 +85,7 @@ fn shell_pieces_are_shellcheck_clean() {
 
 fn install_sh_on_pty(env: &Env, shell_command: &str) -> Pty {
     let mut cmd = Command::new("sh");
+    common::without_gate_vars(&mut cmd);
     cmd.args(["-c", shell_command])
         .current_dir(repo("packaging"))
         .env("PATH", path_with_gate())
@@ -416,6 +418,7 @@ impl Root {
 
     fn cmd(&self, program: &str) -> Command {
         let mut cmd = Command::new(program);
+        common::without_gate_vars(&mut cmd);
         cmd.env(
             "PATH",
             format!(

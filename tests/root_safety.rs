@@ -827,3 +827,39 @@ fn too_little_memory_for_a_large_license_is_exit_1_never_an_abort() {
         "no limit between 40 and 90 MiB was tight enough"
     );
 }
+
+#[test]
+fn an_account_whose_entry_is_larger_than_4_kib_is_named_in_the_receipt() {
+    if !root_available("large passwd entry") {
+        return;
+    }
+    let env = world();
+    // A stand-in /etc/passwd in a private mount namespace: the real one is untouched.
+    let mut passwd = std::fs::read_to_string("/etc/passwd").unwrap();
+    passwd.push_str(&format!(
+        "longgecos:x:4343:4343:{}:/nonexistent:/bin/false\n",
+        "g".repeat(6000)
+    ));
+    let file = env.file("passwd", passwd);
+    let dir = mkdir(&env.path("receipts"), 0o755, 4343);
+    let out = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg(r#"mount --bind "$0" /etc/passwd && exec setpriv --reuid 4343 --regid 4343 --clear-groups "$1" --accept-eula --receipt-dir "$2""#)
+        .arg(&file)
+        .arg(binary_for_anyone(&env))
+        .arg(&dir)
+        .env_remove("EULA_GATE_ACCEPT")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let receipt: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("portsip-pbx.json")).unwrap()).unwrap();
+    assert_eq!(receipt["accepted_by"]["user"], "longgecos");
+    assert_eq!(receipt["accepted_by"]["uid"], 4343);
+}

@@ -90,6 +90,15 @@ pub fn clean_env(cmd: &mut Command) {
     }
 }
 
+/// `clean_env` for a plain `std::process::Command` (scripts, shells, dpkg): the one
+/// list of variables, so no test leaks one of them into what it runs.
+pub fn without_gate_vars(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    for var in GATE_VARS {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
 /// The result of one run of the binary.
 pub struct Run(pub Output);
 
