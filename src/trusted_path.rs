@@ -59,14 +59,16 @@ pub enum Missing {
     Report,
 }
 
-/// Why a directory could not be reached; `at` is always the component at fault.
+/// Why a path could not be reached. In every variant `at` is the component at fault
+/// (a real path: links on the way resolved), `uid` the owner found there.
 #[derive(Debug)]
+#[allow(missing_docs)] // the fields are described once, above
 pub enum PathError {
     /// A component does not exist (and was not to be created).
     NotFound { at: PathBuf },
     /// A component is owned by a user the rule does not trust.
     Owner { at: PathBuf, uid: u32 },
-    /// A component may be written by group or others.
+    /// A component may be written by group or others (`mode` is its mode).
     Writable { at: PathBuf, mode: u32 },
     /// A component is a symbolic link the rule does not follow.
     Symlink { at: PathBuf, uid: u32 },
@@ -74,11 +76,11 @@ pub enum PathError {
     NotDirectory { at: PathBuf },
     /// The file asked for is not a regular file; `kind` says what it is ("a directory").
     NotRegularFile { at: PathBuf, kind: &'static str },
-    /// A step from what one user owns to what another owns ([`Rule::SafeTransitions`]).
+    /// A step from what uid `from` owns to what uid `to` owns ([`Rule::SafeTransitions`]).
     UnsafeTransition { at: PathBuf, from: u32, to: u32 },
     /// More than [`MAX_LINKS`] links on the way.
     TooManyLinks { at: PathBuf },
-    /// The system refused an operation on a component.
+    /// The system refused `action` on a component with `error`.
     Io {
         at: PathBuf,
         action: &'static str,
