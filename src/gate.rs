@@ -121,9 +121,14 @@ pub fn accept(
     )))
 }
 
-/// Whether the comma-separated list in `value` names `product`.
+/// Whether the comma-separated list in `value` names `product`. Spaces and tabs
+/// around an item are ignored, nothing else: a carriage return from a Windows file
+/// or a no-break space pasted from a page is not the product's name (and package
+/// scripts that read the variable themselves can apply the same simple rule).
 pub fn env_names_product(value: &str, product: &str) -> bool {
-    value.split(',').any(|item| item.trim() == product)
+    value
+        .split(',')
+        .any(|item| item.trim_matches([' ', '\t']) == product)
 }
 
 /// `None` when a person can be asked on this terminal, else the one actual reason why
@@ -237,6 +242,10 @@ mod tests {
             "other",
             "portsip-pbx-demo",
             "PORTSIP-PBX",
+            "portsip-pbx\r",
+            "portsip-pbx\u{a0}",
+            "portsip-pbx\n,x",
+            "portsip -pbx",
         ] {
             assert!(!env_names_product(value, "portsip-pbx"), "{value}");
         }

@@ -70,6 +70,7 @@ fn shell_pieces_are_shellcheck_clean() {
         "packaging/deb/portsip-pbx-demo/DEBIAN/preinst",
         "packaging/deb/portsip-pbx-demo/DEBIAN/postinst",
         "packaging/deb/portsip-pbx-demo/DEBIAN/postrm",
+        "packaging/deb/portsip-pbx-demo/consent.sh",
         "packaging/rpm/build-rpms.sh",
     ];
     let out = Command::new("shellcheck")
@@ -1553,4 +1554,154 @@ fn zsh_completes_commands_options_and_shells() {
     }
     pty.send("exit\n");
     pty.wait();
+}
+
+// ---- found in review: answers for another text, decline versus environment,
+// answers at configure time, no terminal ----
+
+#[test]
+fn deb_an_answer_given_for_another_text_is_never_used() {
+    let env = Env::new();
+    let debs = build_debs(&env);
+    let root = Root::with_gate(&env, &debs);
+    // "I AGREE", seen, left from a question about another text.
+    let other = "0".repeat(64);
+    root.preseed_lines(&[
+        "portsip-pbx-demo/accept-license select I AGREE",
+        &format!("portsip-pbx-demo/answered-sha256 string {other}"),
+    ]);
+    // The stale answer is forgotten and the question asked again: here nobody can
+    // answer, so nothing is installed or recorded.
+    let r = root.install(&debs.demo, &[]);
+    assert_ne!(r.code(), 0);
+    r.stderr_has("nobody could be asked");
+    assert!(!root.demo_installed());
+    assert_eq!(root.verify(), 5);
+    assert!(!root.seen("portsip-pbx-demo/accept-license"));
+}
+
+#[test]
+fn deb_an_explicit_decline_stands_against_the_environment() {
+    let env = Env::new();
+    let debs = build_debs(&env);
+    let root = Root::with_gate(&env, &debs);
+    root.preseed("I DECLINE");
+    let r = root.install(&debs.demo, &[("EULA_GATE_ACCEPT", "portsip-pbx")]);
+    assert_ne!(r.code(), 0);
+    r.stderr_has("was declined");
+    assert!(!root.demo_installed());
+    assert_eq!(root.verify(), 5);
+}
+
+#[test]
+fn deb_a_product_name_with_a_carriage_return_or_inner_space_is_not_consent() {
+    let env = Env::new();
+    let debs = build_debs(&env);
+    let root = Root::with_gate(&env, &debs);
+    for value in ["portsip-pbx\r", "portsip-pbx\u{a0}", "portsip -pbx"] {
+        let r = root.install(&debs.demo, &[("EULA_GATE_ACCEPT", value)]);
+        assert_ne!(r.code(), 0, "{value:?}");
+        r.stderr_has("does not name portsip-pbx");
+        assert!(!root.demo_installed(), "{value:?}");
+        assert_eq!(root.verify(), 5, "{value:?}");
+    }
+}
+
+#[test]
+fn deb_an_answer_at_configure_time_counts_and_a_decline_leaves_it_unconfigured() {
+    let env = Env::new();
+    let debs = build_debs(&env);
+    let root = Root::with_gate(&env, &debs);
+    root.dpkg(
+        &["--unpack", debs.demo.to_str().unwrap()],
+        &[("EULA_GATE_ACCEPT", "portsip-pbx")],
+    )
+    .expect_code(0);
+    // Consent withdrawn before the package is configured.
+    let revoke = Command::new(binary())
+        .args(["revoke", "--receipt-dir"])
+        .arg(root.receipts())
+        .status()
+        .unwrap();
+    assert!(revoke.success());
+    root.preseed("I DECLINE");
+    let r = root.dpkg(&["--configure", "portsip-pbx-demo"], &[]);
+    assert_ne!(r.code(), 0);
+    r.stderr_has("was declined; portsip-pbx-demo is not configured");
+    assert_ne!(root.status("portsip-pbx-demo"), "install ok installed");
+    assert_eq!(root.verify(), 5);
+    root.preseed("I AGREE");
+    root.dpkg(&["--configure", "portsip-pbx-demo"], &[])
+        .expect_code(0);
+    assert_eq!(root.status("portsip-pbx-demo"), "install ok installed");
+    assert_eq!(root.verify(), 0);
+}
+
+#[test]
+fn deb_an_unseen_preseeded_value_that_is_no_choice_is_reported_as_such() {
+    let env = Env::new();
+    let debs = build_debs(&env);
+    let root = Root::with_gate(&env, &debs);
+    let mut child = root
+        .cmd("debconf-set-selections")
+        .arg("-u")
+        .env("DPKG_ROOT", &root.dir)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        child.stdin.as_mut().unwrap(),
+        b"portsip-pbx-demo portsip-pbx-demo/accept-license select yes\n",
+    )
+    .unwrap();
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+    let r = root.install(&debs.demo, &[]);
+    assert_ne!(r.code(), 0);
+    r.stderr_has("\"yes\" to portsip-pbx-demo/accept-license is not one of");
+    assert!(!root.demo_installed());
+}
+
+#[test]
+fn deb_without_any_terminal_and_stdin_left_open_the_install_never_hangs() {
+    let env = Env::new();
+    let debs = build_debs(&env);
+    let root = Root::with_gate(&env, &debs);
+    let mut cmd = root.cmd("dpkg");
+    cmd.arg(format!("--root={}", root.dir.display()))
+        .arg("--force-script-chrootless")
+        .arg("-i")
+        .arg(&debs.demo)
+        // debconf's own default frontend, as when DEBIAN_FRONTEND is not set.
+        .env_remove("DEBIAN_FRONTEND")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if !is_root() {
+        cmd.arg("--force-not-root");
+    }
+    // SAFETY: setsid is async-signal-safe; runs in the child before exec. A new
+    // session has no controlling terminal (no /dev/tty), as under ssh without -t.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
+    // Standard input stays open and silent, as a CI runner's may.
+    let stdin = child.stdin.take();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("the install waited for an answer on a standard input that is no person");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    drop(stdin);
+    let r = Run(child.wait_with_output().unwrap());
+    assert_ne!(r.code(), 0);
+    r.stderr_has("nobody could be asked");
+    assert!(!root.demo_installed());
 }

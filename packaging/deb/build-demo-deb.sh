@@ -36,7 +36,9 @@ esac
     sed -n '/^@LICENSE@$/,$p' "$src/DEBIAN/templates.in" | sed '1d'
 } | sed "s/@SHA256@/$sha256/g" >"$root/DEBIAN/templates"
 for script in config preinst postinst postrm; do
-    sed "s/@SHA256@/$sha256/g" "$src/DEBIAN/$script" >"$root/DEBIAN/$script"
+    # consent.sh goes in at "# @CONSENT@" (the preinst and postinst share it).
+    sed -e "/^# @CONSENT@\$/{r $src/consent.sh" -e 'd;}' -e "s/@SHA256@/$sha256/g" \
+        "$src/DEBIAN/$script" >"$root/DEBIAN/$script"
     chmod 0755 "$root/DEBIAN/$script"
 done
 cp "$src/README" "$root/usr/share/portsip-pbx-demo/README"
