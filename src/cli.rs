@@ -5,7 +5,7 @@ use crate::Hint;
 use crate::error::{Error, Result};
 use crate::gate::{self, AcceptOptions};
 use crate::license::shown_path;
-use crate::license::{EMBEDDED_PRODUCT, License, sanitize};
+use crate::license::{EMBEDDED_PRODUCT, License, is_shown_as_is, sanitize, shown};
 use crate::output::{print_stdout, say};
 use crate::product::{Digest, Product};
 use crate::store::{Locations, Stored};
@@ -36,7 +36,7 @@ Environment:
 /// End-User License Agreement (product portsip-pbx) unless --license and --product
 /// name another.
 #[derive(Debug, Parser)]
-#[command(name = "eula-gate", version, after_help = after_help(), args_conflicts_with_subcommands = true)]
+#[command(name = "eula-gate", bin_name = "eula-gate", version, after_help = after_help(), args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(flatten)]
     pub common: CommonArgs,
@@ -136,26 +136,40 @@ impl Cli {
     }
 }
 
-/// clap's message for a command line it refused, with every argument it quotes
-/// shown on one line and no control sequence left (clap repeats arguments as is).
+/// clap's message for a command line it refused, with no control sequence, bidi
+/// control or line break from an argument in it. clap quotes arguments and pieces of
+/// them as they are, so the message is rendered again from a copy of the command line
+/// in which every argument holding such a character is replaced by its `shown` form;
+/// `sanitize` is the last guard for anything else.
 pub fn render_parse_error(error: &clap::Error, args: &[std::ffi::OsString]) -> String {
-    let mut message = error.render().to_string();
-    let mut quoted: Vec<String> = Vec::new();
-    for arg in args.iter().skip(1).map(|a| a.to_string_lossy()) {
-        if let Some((_, value)) = arg.split_once('=') {
-            quoted.push(value.to_owned());
-        }
-        quoted.push(arg.into_owned());
+    let unsafe_to_show = |arg: &std::ffi::OsString| !arg.to_string_lossy().chars().all(is_shown_as_is);
+    if !args.iter().skip(1).any(unsafe_to_show) {
+        return sanitize(&error.render().to_string()).into_owned();
     }
-    // Longest first, so that a value inside a longer argument is not replaced twice.
-    quoted.sort_by_key(|q| std::cmp::Reverse(q.len()));
-    for value in quoted {
-        if !value.chars().all(crate::license::is_shown_as_is) {
-            message = message.replace(&value, &crate::license::shown(&value));
-        }
-    }
+    let shown_args: Vec<std::ffi::OsString> = args
+        .iter()
+        .enumerate()
+        .map(|(i, arg)| match i > 0 && unsafe_to_show(arg) {
+            true => shown(&arg.to_string_lossy()).into_owned().into(),
+            false => arg.clone(),
+        })
+        .collect();
+    let message = match Cli::try_parse_from(&shown_args) {
+        Err(shown_error) if shown_error.use_stderr() => shown_error.render().to_string(),
+        // The shown copy means something else to clap: say only what is sure.
+        _ => GENERIC_USAGE_ERROR.to_owned(),
+    };
     sanitize(&message).into_owned()
 }
+
+const GENERIC_USAGE_ERROR: &str = "\
+error: the command line is not valid (an argument holds control characters)
+
+Usage: eula-gate [OPTIONS]
+       eula-gate <COMMAND>
+
+For more information, try '--help'.
+";
 
 /// Reads `verify` followed only by its plain options, each at most once, into the
 /// same `Cli` that clap would produce; `None` for anything else (clap then decides).
@@ -298,7 +312,7 @@ fn verify(common: &CommonArgs, product: &Product, args: &VerifyArgs, hint: &Hint
     let locations = Locations::resolve(common.receipt_dir.as_deref())?;
     let report = verify::verify(product, &expected, &locations)?;
     if args.json {
-        print_stdout(&format!("{}\n", report.to_json(hint)))?;
+        print_stdout(&report.to_json_line(hint))?;
     }
     match report.error(hint) {
         None => Ok(()),

@@ -2,7 +2,7 @@
 
 use crate::Hint;
 use crate::error::{Error, Result};
-use crate::license::{shown, shown_path};
+use crate::license::{is_shown_as_is, shown, shown_path};
 use crate::product::{Digest, Product};
 use crate::receipt;
 use crate::store::{Locations, ReceiptStore, Stored};
@@ -174,6 +174,26 @@ impl Report {
             }
         }
         out
+    }
+
+    /// `verify --json`'s line: the JSON object of [`Report::to_json`], with every
+    /// character that could act on a terminal (C0 and C1 controls, DEL, bidi controls,
+    /// line and paragraph separators) written as a `\uXXXX` escape, so that values
+    /// copied from a receipt are exact for a JSON reader and inert on a terminal.
+    pub fn to_json_line(&self, hint: &Hint) -> String {
+        let mut line = String::new();
+        for c in self.to_json(hint).to_string().chars() {
+            if is_shown_as_is(c) {
+                line.push(c);
+            } else {
+                // Only inside strings: JSON's own syntax is printable ASCII.
+                for unit in c.encode_utf16(&mut [0; 2]) {
+                    line.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+        }
+        line.push('\n');
+        line
     }
 
     /// `None` when accepted, else the error whose code the contract gives this status.
