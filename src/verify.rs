@@ -176,24 +176,9 @@ impl Report {
         out
     }
 
-    /// `verify --json`'s line: the JSON object of [`Report::to_json`], with every
-    /// character that could act on a terminal (C0 and C1 controls, DEL, bidi controls,
-    /// line and paragraph separators) written as a `\uXXXX` escape, so that values
-    /// copied from a receipt are exact for a JSON reader and inert on a terminal.
+    /// `verify --json`'s line: [`Report::to_json`] as [`json_line`] writes it.
     pub fn to_json_line(&self, hint: &Hint) -> String {
-        let mut line = String::new();
-        for c in self.to_json(hint).to_string().chars() {
-            if is_shown_as_is(c) {
-                line.push(c);
-            } else {
-                // Only inside strings: JSON's own syntax is printable ASCII.
-                for unit in c.encode_utf16(&mut [0; 2]) {
-                    line.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-        }
-        line.push('\n');
-        line
+        json_line(&self.to_json(hint))
     }
 
     /// `None` when accepted, else the error whose code the contract gives this status.
@@ -206,4 +191,24 @@ impl Report {
             Status::Invalid => Some(Error::InvalidReceipt(message)),
         }
     }
+}
+
+/// `value` as one line of JSON for a terminal: every character that could act on one
+/// (C0 and C1 controls, DEL, bidi controls, line and paragraph separators) written as
+/// a `\uXXXX` escape, so that values copied from a receipt are exact for a JSON
+/// reader and inert on a terminal.
+pub fn json_line(value: &Value) -> String {
+    let mut line = String::new();
+    for c in value.to_string().chars() {
+        if is_shown_as_is(c) {
+            line.push(c);
+        } else {
+            // Only inside strings: JSON's own syntax is printable ASCII.
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                line.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    line.push('\n');
+    line
 }
