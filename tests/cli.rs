@@ -779,3 +779,19 @@ fn verify_json_is_one_object_on_stdout_also_for_usage_errors_and_with_quiet() {
     run.expect_code(2);
     assert_eq!(run.stdout(), "");
 }
+
+#[test]
+fn mistyped_commands_and_options_get_a_did_you_mean() {
+    let env = Env::new();
+    for (args, tip) in [
+        (&["verfy"][..], "a similar subcommand exists: 'verify'"),
+        (&["verify", "--jsn"], "a similar argument exists: '--json'"),
+        (&["--acept-eula"], "a similar argument exists: '--accept-eula'"),
+        (
+            &["hash", "--licence", "x"],
+            "a similar argument exists: '--license'",
+        ),
+    ] {
+        env.run(args).expect_code(2).stderr_has(tip);
+    }
+}
