@@ -5,7 +5,7 @@ use crate::Hint;
 use crate::error::{Error, Result};
 use crate::gate::{self, AcceptOptions};
 use crate::license::shown_path;
-use crate::license::{EMBEDDED_PRODUCT, License, sanitize};
+use crate::license::{EMBEDDED_PRODUCT, License, is_shown_as_is, sanitize, shown};
 use crate::output::{print_stdout, say};
 use crate::product::{Digest, Product};
 use crate::store::{Locations, Stored};
@@ -14,20 +14,84 @@ use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-/// The help's closing part: the exit codes (from `error::EXIT_CODES`) and the
-/// environment.
+/// The help's closing part for the whole tool: every exit code (from
+/// `error::EXIT_CODES`) and every variable.
 fn after_help() -> String {
-    format!("{}\n{ENVIRONMENT_HELP}", crate::error::exit_codes_help())
+    help_tail(ALL_CODES, ALL_VARIABLES, None)
 }
 
-const ENVIRONMENT_HELP: &str = "\
-Environment:
-  EULA_GATE_ACCEPT       comma-separated products whose license is accepted (e.g. portsip-pbx);
-                         any other value (yes, true, 1) is never consent
-  EULA_GATE_RECEIPT_DIR  receipt directory (default: /var/lib/eula-gate for root, else
-                         $XDG_DATA_HOME/eula-gate or ~/.local/share/eula-gate)
-  DEBIAN_FRONTEND=noninteractive  never ask (as --non-interactive)
-  NO_COLOR               no colours";
+/// The closing part of one command's help: the exit codes it can end with, each as
+/// `error::EXIT_CODES` gives it (but 0 in the command's own words, where given), and
+/// the variables that change it.
+fn help_tail(codes: &[u8], variables: &[&str], success: Option<&str>) -> String {
+    let mut out = String::from("Exit codes:\n");
+    for (code, meaning) in crate::error::EXIT_CODES.iter().filter(|(c, _)| codes.contains(c)) {
+        let meaning = match (code, success) {
+            (0, Some(success)) => success,
+            _ => meaning,
+        };
+        out.push_str(&format!("  {code:<4} {meaning}\n"));
+    }
+    let entries: Vec<&str> = ENVIRONMENT
+        .iter()
+        .filter(|(name, _)| variables.contains(name))
+        .map(|(_, entry)| *entry)
+        .collect();
+    if !entries.is_empty() {
+        out.push_str(&format!("\nEnvironment:\n{}", entries.join("\n")));
+    }
+    out
+}
+
+fn accept_help() -> String {
+    help_tail(&[0, 1, 2, 3, 4, 6, 130, 143], ALL_VARIABLES, None)
+}
+fn verify_help() -> String {
+    help_tail(&[0, 1, 2, 5, 6, 7], &["EULA_GATE_RECEIPT_DIR"], None)
+}
+fn show_help() -> String {
+    help_tail(&[0, 1, 2], &[], Some("the text was printed"))
+}
+fn hash_help() -> String {
+    help_tail(&[0, 1, 2], &[], Some("the digest was printed"))
+}
+fn revoke_help() -> String {
+    help_tail(
+        &[0, 1, 2],
+        &["EULA_GATE_RECEIPT_DIR"],
+        Some("the receipt was removed, or there was none"),
+    )
+}
+fn completions_help() -> String {
+    help_tail(&[0, 1, 2], &[], Some("the script was printed"))
+}
+
+const ALL_CODES: &[u8] = &[0, 1, 2, 3, 4, 5, 6, 7, 130, 143];
+const ALL_VARIABLES: &[&str] = &[
+    "EULA_GATE_ACCEPT",
+    "EULA_GATE_RECEIPT_DIR",
+    "DEBIAN_FRONTEND",
+    "NO_COLOR",
+];
+
+/// Each variable and its entry in the help's "Environment:" block.
+const ENVIRONMENT: &[(&str, &str)] = &[
+    (
+        "EULA_GATE_ACCEPT",
+        "  EULA_GATE_ACCEPT       comma-separated products whose license is accepted (e.g. portsip-pbx);
+                         any other value (yes, true, 1) is never consent",
+    ),
+    (
+        "EULA_GATE_RECEIPT_DIR",
+        "  EULA_GATE_RECEIPT_DIR  receipt directory (default: /var/lib/eula-gate for root, else
+                         $XDG_DATA_HOME/eula-gate or ~/.local/share/eula-gate)",
+    ),
+    (
+        "DEBIAN_FRONTEND",
+        "  DEBIAN_FRONTEND=noninteractive  never ask (as --non-interactive)",
+    ),
+    ("NO_COLOR", "  NO_COLOR               no colours"),
+];
 
 /// Show a software license, require explicit typed consent, and record it in a
 /// hashed receipt that installers, package scripts and services can check.
@@ -35,40 +99,49 @@ Environment:
 /// With no command, runs `accept`: the gate for the embedded PortSIP Software
 /// End-User License Agreement (product portsip-pbx) unless --license and --product
 /// name another.
+// `bin_name`: the program name in messages is always eula-gate, never argv[0], which
+// anyone who starts the process can set to anything (escape sequences included).
 #[derive(Debug, Parser)]
-#[command(name = "eula-gate", version, after_help = after_help(), args_conflicts_with_subcommands = true)]
+#[command(
+    name = "eula-gate",
+    bin_name = "eula-gate",
+    version,
+    after_help = after_help(),
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
-    #[command(flatten)]
-    pub common: CommonArgs,
+    /// The options of the gate, which runs when no command is given.
     #[command(flatten)]
     pub accept: AcceptArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
-/// Options every command takes.
-#[derive(Debug, Args)]
-pub struct CommonArgs {
+/// Which license, and where its receipt is: the options of `accept` and `verify`.
+#[derive(Debug, Args, Default)]
+pub struct Target {
     /// Product whose license is gated: lower-case letters, digits, '.', '_' and '-', at
     /// most 64 [default: portsip-pbx]
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, value_name = "NAME")]
     pub product: Option<String>,
     /// License text file to gate instead of the embedded PortSIP EULA (UTF-8; needs
     /// --product)
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub license: Option<PathBuf>,
     /// Title of the --license text [default: its first non-empty line]
-    #[arg(long, global = true, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
     /// Directory that holds the receipts [default: $EULA_GATE_RECEIPT_DIR, else
     /// /var/lib/eula-gate for root, else your data directory]
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, value_name = "DIR")]
     pub receipt_dir: Option<PathBuf>,
 }
 
-/// Options of `accept`.
+/// Options of `accept` (and of `eula-gate` with no command).
 #[derive(Debug, Args, Default)]
 pub struct AcceptArgs {
+    #[command(flatten)]
+    pub target: Target,
     /// Accept the license without asking, for unattended installs. With =SHA256, accept
     /// only if that is the license digest (`eula-gate hash`); else exit 6
     #[arg(long, value_name = "SHA256", num_args = 0..=1, require_equals = true)]
@@ -81,20 +154,63 @@ pub struct AcceptArgs {
     pub plain: bool,
 }
 
+/// Options of `show` and `hash`: the text alone, no receipt.
+#[derive(Debug, Args)]
+pub struct TextArgs {
+    /// The product the text is for; without --license only portsip-pbx, whose text is
+    /// embedded [default: portsip-pbx]
+    #[arg(long, value_name = "NAME")]
+    pub product: Option<String>,
+    /// License text file to read instead of the embedded PortSIP EULA (UTF-8)
+    #[arg(long, value_name = "FILE")]
+    pub license: Option<PathBuf>,
+}
+
+/// Options of `show`: those of `hash`, and, unlisted, the `--title` and
+/// `--receipt-dir` that the gate's messages repeat in the `eula-gate show` command
+/// they suggest, so that it can be copied as it is; neither changes the text shown.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub text: TextArgs,
+    #[arg(long, value_name = "TEXT", hide = true)]
+    pub title: Option<String>,
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub receipt_dir: Option<PathBuf>,
+}
+
+/// Options of `revoke`: whose receipt, and where.
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// Product whose acceptance is withdrawn [default: portsip-pbx]
+    #[arg(long, value_name = "NAME")]
+    pub product: Option<String>,
+    /// Directory that holds the receipts [default: $EULA_GATE_RECEIPT_DIR, else
+    /// /var/lib/eula-gate for root, else your data directory]
+    #[arg(long, value_name = "DIR")]
+    pub receipt_dir: Option<PathBuf>,
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show the license, obtain explicit typed consent, write the receipt (the default)
+    #[command(after_help = accept_help())]
     Accept(AcceptArgs),
     /// Check the receipt: exit 0 in silence when the license is accepted, else 5, 6 or 7
+    #[command(after_help = verify_help())]
     Verify(VerifyArgs),
     /// Print the license text (normalized; `eula-gate show | sha256sum` gives its digest)
-    Show,
+    #[command(after_help = show_help())]
+    Show(ShowArgs),
     /// Print the license digest: SHA-256 of the normalized text, for packagers to pin
-    Hash,
+    #[command(after_help = hash_help())]
+    Hash(TextArgs),
     /// Withdraw acceptance: remove the receipt
-    Revoke,
+    #[command(after_help = revoke_help())]
+    Revoke(RevokeArgs),
     /// Print a shell completion script (bash, zsh or fish) on stdout
+    #[command(after_help = completions_help())]
     Completions {
         /// The shell to complete for
         #[arg(value_enum)]
@@ -113,13 +229,16 @@ pub enum CompletionShell {
 /// Options of `verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
+    #[command(flatten)]
+    pub target: Target,
     /// Expected license digest (64 hex digits) instead of a license text
     #[arg(long, value_name = "HEX", conflicts_with = "license")]
     pub sha256: Option<String>,
-    /// Print one JSON object on stdout: status, product, receipt, expected_sha256, ...
+    /// Print one JSON object on stdout, also for a usage error, and nothing on stderr:
+    /// status, exit_code, message, product, receipt, expected_sha256, ... (README)
     #[arg(long)]
     pub json: bool,
-    /// Print nothing; the exit code says it all
+    /// Print nothing; the exit code says it all (with --json: the JSON object still)
     #[arg(short, long)]
     pub quiet: bool,
 }
@@ -136,26 +255,40 @@ impl Cli {
     }
 }
 
-/// clap's message for a command line it refused, with every argument it quotes
-/// shown on one line and no control sequence left (clap repeats arguments as is).
+/// clap's message for a command line it refused, with no control sequence, bidi
+/// control or line break from an argument in it. clap quotes arguments and pieces of
+/// them as they are, so the message is rendered again from a copy of the command line
+/// in which every argument holding such a character is replaced by its `shown` form;
+/// `sanitize` is the last guard for anything else.
 pub fn render_parse_error(error: &clap::Error, args: &[std::ffi::OsString]) -> String {
-    let mut message = error.render().to_string();
-    let mut quoted: Vec<String> = Vec::new();
-    for arg in args.iter().skip(1).map(|a| a.to_string_lossy()) {
-        if let Some((_, value)) = arg.split_once('=') {
-            quoted.push(value.to_owned());
-        }
-        quoted.push(arg.into_owned());
+    let unsafe_to_show = |arg: &std::ffi::OsString| !arg.to_string_lossy().chars().all(is_shown_as_is);
+    if !args.iter().skip(1).any(unsafe_to_show) {
+        return sanitize(&error.render().to_string()).into_owned();
     }
-    // Longest first, so that a value inside a longer argument is not replaced twice.
-    quoted.sort_by_key(|q| std::cmp::Reverse(q.len()));
-    for value in quoted {
-        if !value.chars().all(crate::license::is_shown_as_is) {
-            message = message.replace(&value, &crate::license::shown(&value));
-        }
-    }
+    let shown_args: Vec<std::ffi::OsString> = args
+        .iter()
+        .enumerate()
+        .map(|(i, arg)| match i > 0 && unsafe_to_show(arg) {
+            true => shown(&arg.to_string_lossy()).into_owned().into(),
+            false => arg.clone(),
+        })
+        .collect();
+    let message = match Cli::try_parse_from(&shown_args) {
+        Err(shown_error) if shown_error.use_stderr() => shown_error.render().to_string(),
+        // The shown copy means something else to clap: say only what is sure.
+        _ => GENERIC_USAGE_ERROR.to_owned(),
+    };
     sanitize(&message).into_owned()
 }
+
+const GENERIC_USAGE_ERROR: &str = "\
+error: the command line is not valid (an argument holds control characters)
+
+Usage: eula-gate [OPTIONS]
+       eula-gate <COMMAND>
+
+For more information, try '--help'.
+";
 
 /// Reads `verify` followed only by its plain options, each at most once, into the
 /// same `Cli` that clap would produce; `None` for anything else (clap then decides).
@@ -206,45 +339,72 @@ pub fn parse_verify_fast(args: impl Iterator<Item = std::ffi::OsString>) -> Opti
         return None;
     }
     Some(Cli {
-        common: CommonArgs {
-            product,
-            license: license.map(PathBuf::from),
-            title,
-            receipt_dir: receipt_dir.map(PathBuf::from),
-        },
         accept: AcceptArgs::default(),
-        command: Some(Command::Verify(VerifyArgs { sha256, json, quiet })),
+        command: Some(Command::Verify(VerifyArgs {
+            target: Target {
+                product,
+                license: license.map(PathBuf::from),
+                title,
+                receipt_dir: receipt_dir.map(PathBuf::from),
+            },
+            sha256,
+            json,
+            quiet,
+        })),
     })
+}
+
+/// Whether a command line that clap refused asked for `verify --json`, so that its
+/// usage error is still one JSON object on stdout.
+pub fn wants_json(args: &[std::ffi::OsString]) -> bool {
+    args.get(1).is_some_and(|a| a == "verify")
+        && args
+            .iter()
+            .skip(2)
+            .take_while(|a| *a != "--")
+            .any(|a| a == "--json")
+}
+
+/// `verify --json`'s object for a run that ended before a receipt was looked at: a
+/// usage error (2) or a runtime error (1).
+pub fn error_json_line(code: u8, message: &str) -> String {
+    let status = if code == crate::error::EXIT_USAGE {
+        "usage-error"
+    } else {
+        "error"
+    };
+    verify::json_line(&serde_json::json!({
+        "status": status,
+        "exit_code": code,
+        "message": message,
+    }))
 }
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
-    let common = cli.common;
     match cli.command {
+        None => accept(cli.accept),
+        Some(Command::Accept(args)) => accept(args),
+        Some(Command::Verify(args)) if args.json => {
+            // One JSON object on stdout whatever the outcome, nothing on stderr.
+            verify(&args).map_err(|error| {
+                if !error.is_quiet() {
+                    let _ = print_stdout(&error_json_line(error.code(), &sanitize(&error.to_string())));
+                }
+                Error::Quiet(Box::new(error))
+            })
+        }
+        Some(Command::Verify(args)) => verify(&args),
         // No receipt is involved: `--license FILE` alone is enough.
-        Some(Command::Show) => return show(&load_license(&common)?),
-        Some(Command::Hash) => return print_stdout(&format!("{}\n", load_license(&common)?.sha256)),
-        Some(Command::Completions { shell }) => return completions(shell),
-        _ => {}
-    }
-    let product = product_name(&common)?;
-    let hint = Hint::new(
-        &product,
-        common.license.as_deref(),
-        common.title.as_deref(),
-        common.receipt_dir.as_deref(),
-    );
-    match cli.command {
-        None => accept(&common, &product, cli.accept, &hint),
-        Some(Command::Accept(args)) => accept(&common, &product, args, &hint),
-        Some(Command::Verify(args)) => verify(&common, &product, &args, &hint),
-        Some(Command::Revoke) => revoke(&common, &product),
-        Some(Command::Show | Command::Hash | Command::Completions { .. }) => Ok(()),
+        Some(Command::Show(args)) => show(&text_license(&args.text, args.title.as_deref())?),
+        Some(Command::Hash(args)) => print_stdout(&format!("{}\n", text_license(&args, None)?.sha256)),
+        Some(Command::Revoke(args)) => revoke(&args),
+        Some(Command::Completions { shell }) => completions(shell),
     }
 }
 
-fn product_name(common: &CommonArgs) -> Result<Product> {
-    match (&common.product, &common.license) {
+fn product_name(product: Option<&str>, license: Option<&std::path::Path>) -> Result<Product> {
+    match (product, license) {
         (Some(name), _) => Product::new(name).map_err(|e| Error::Usage(format!("--product {e}"))),
         (None, Some(_)) => Err(Error::Usage(
             "--license needs --product NAME, so that its receipt is not taken for portsip-pbx's".into(),
@@ -253,26 +413,54 @@ fn product_name(common: &CommonArgs) -> Result<Product> {
     }
 }
 
+fn hint(target: &Target, product: &Product) -> Hint {
+    Hint::new(
+        product,
+        target.license.as_deref(),
+        target.title.as_deref(),
+        target.receipt_dir.as_deref(),
+    )
+}
+
 /// The text to gate: `--license FILE`, else the embedded PortSIP text, which is never
 /// taken for another product (its receipt would claim consent to a text nobody showed).
-fn load_license(common: &CommonArgs) -> Result<License> {
-    match (&common.license, &common.title) {
-        (Some(path), title) => License::from_file(path, title.as_deref()),
+fn load_license(
+    product: Option<&str>,
+    license: Option<&std::path::Path>,
+    title: Option<&str>,
+) -> Result<License> {
+    match (license, title) {
+        (Some(path), title) => License::from_file(path, title),
         (None, Some(_)) => Err(Error::Usage("--title goes with --license FILE".into())),
-        (None, None) => match &common.product {
+        (None, None) => match product {
             Some(product) if product != EMBEDDED_PRODUCT => Err(Error::Usage(format!(
                 "--product {} needs --license FILE: the embedded license is the PortSIP text, \
                  which is recorded only for {EMBEDDED_PRODUCT}",
-                crate::license::shown(product)
+                shown(product)
             ))),
             _ => Ok(License::embedded()),
         },
     }
 }
 
-fn accept(common: &CommonArgs, product: &Product, args: AcceptArgs, hint: &Hint) -> Result<()> {
-    let license = load_license(common)?;
-    let locations = Locations::resolve(common.receipt_dir.as_deref())?;
+/// The text of `show` and `hash`; a product, where given, must be a valid name.
+fn text_license(args: &TextArgs, title: Option<&str>) -> Result<License> {
+    if let Some(name) = &args.product {
+        Product::new(name).map_err(|e| Error::Usage(format!("--product {e}")))?;
+    }
+    load_license(args.product.as_deref(), args.license.as_deref(), title)
+}
+
+fn accept(args: AcceptArgs) -> Result<()> {
+    let target = &args.target;
+    let product = product_name(target.product.as_deref(), target.license.as_deref())?;
+    let hint = hint(target, &product);
+    let license = load_license(
+        target.product.as_deref(),
+        target.license.as_deref(),
+        target.title.as_deref(),
+    )?;
+    let locations = Locations::resolve(target.receipt_dir.as_deref())?;
     // The one parser for a pinned digest: a malformed pin is a usage error before
     // anything else happens (contract step 0).
     let accept_flag = match args.accept_eula {
@@ -287,20 +475,30 @@ fn accept(common: &CommonArgs, product: &Product, args: AcceptArgs, hint: &Hint)
         non_interactive: args.non_interactive,
         plain: args.plain,
     };
-    gate::accept(product, &license, &locations, &options, hint).map(|_| ())
+    gate::accept(&product, &license, &locations, &options, &hint).map(|_| ())
 }
 
-fn verify(common: &CommonArgs, product: &Product, args: &VerifyArgs, hint: &Hint) -> Result<()> {
+fn verify(args: &VerifyArgs) -> Result<()> {
+    let target = &args.target;
+    let product = product_name(target.product.as_deref(), target.license.as_deref())?;
+    let hint = hint(target, &product);
     let expected = match &args.sha256 {
         Some(given) => Digest::parse(given).map_err(|e| Error::Usage(format!("--sha256 {e}")))?,
-        None => load_license(common)?.sha256,
+        None => {
+            load_license(
+                target.product.as_deref(),
+                target.license.as_deref(),
+                target.title.as_deref(),
+            )?
+            .sha256
+        }
     };
-    let locations = Locations::resolve(common.receipt_dir.as_deref())?;
-    let report = verify::verify(product, &expected, &locations)?;
+    let locations = Locations::resolve(target.receipt_dir.as_deref())?;
+    let report = verify::verify(&product, &expected, &locations)?;
     if args.json {
-        print_stdout(&format!("{}\n", report.to_json(hint)))?;
+        print_stdout(&report.to_json_line(&hint))?;
     }
-    match report.error(hint) {
+    match report.error(&hint) {
         None => Ok(()),
         Some(error) if args.quiet || args.json => Err(Error::Quiet(Box::new(error))),
         Some(error) => Err(error),
@@ -317,8 +515,9 @@ fn show(license: &License) -> Result<()> {
     }
 }
 
-fn revoke(common: &CommonArgs, product: &Product) -> Result<()> {
-    let locations = Locations::resolve(common.receipt_dir.as_deref())?;
+fn revoke(args: &RevokeArgs) -> Result<()> {
+    let product = &product_name(args.product.as_deref(), None)?;
+    let locations = Locations::resolve(args.receipt_dir.as_deref())?;
     let path = locations.primary.path(product);
     let path = shown_path(&path);
     if locations.primary.remove(product)? {

@@ -57,7 +57,17 @@ fn run(args: Vec<OsString>) -> c_int {
         }
         Err(e) => {
             let message = eula_gate::cli::render_parse_error(&e, &args);
-            let _ = std::io::Write::write_all(&mut std::io::stderr(), message.as_bytes());
+            if eula_gate::cli::wants_json(&args) {
+                // `verify --json`: the usage error is JSON on stdout too, nothing on stderr.
+                let first = message.lines().next().unwrap_or_default();
+                let line = eula_gate::cli::error_json_line(
+                    eula_gate::error::EXIT_USAGE,
+                    first.strip_prefix("error: ").unwrap_or(first),
+                );
+                let _ = eula_gate::output::print_stdout(&line);
+            } else {
+                let _ = std::io::Write::write_all(&mut std::io::stderr(), message.as_bytes());
+            }
             return eula_gate::error::EXIT_USAGE.into();
         }
     };

@@ -198,6 +198,11 @@ pub fn check(bytes: &[u8], product: &Product) -> Result<ReceiptFacts, String> {
     text_field(license, "id").map_err(|e| format!("license: {e}"))?;
     text_field(license, "title").map_err(|e| format!("license: {e}"))?;
     let accepted_at = text_field(&map, "accepted_at")?;
+    if !is_timestamp(accepted_at) {
+        return Err(format!(
+            "\"accepted_at\" is not a UTC time of the form YYYY-MM-DDTHH:MM:SSZ: \"{accepted_at}\""
+        ));
+    }
     let by = object_field(&map, "accepted_by")?;
     text_field(by, "user").map_err(|e| format!("accepted_by: {e}"))?;
     if by
@@ -220,6 +225,37 @@ pub fn check(bytes: &[u8], product: &Product) -> Result<ReceiptFacts, String> {
         accepted_at: accepted_at.to_owned(),
         method: method.to_owned(),
     })
+}
+
+/// Whether `text` is a receipt timestamp, `YYYY-MM-DDTHH:MM:SSZ`, with a month, day,
+/// hour, minute and second in their ranges (the day is not checked against the month).
+pub fn is_timestamp(text: &str) -> bool {
+    let b = text.as_bytes();
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        let digits = b.get(range)?;
+        digits
+            .iter()
+            .all(u8::is_ascii_digit)
+            .then(|| digits.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+    };
+    let in_range = |range, low, high| number(range).is_some_and(|n| (low..=high).contains(&n));
+    b.len() == 20
+        && [
+            (4, b'-'),
+            (7, b'-'),
+            (10, b'T'),
+            (13, b':'),
+            (16, b':'),
+            (19, b'Z'),
+        ]
+        .iter()
+        .all(|&(i, c)| b[i] == c)
+        && number(0..4).is_some()
+        && in_range(5..7, 1, 12)
+        && in_range(8..10, 1, 31)
+        && in_range(11..13, 0, 23)
+        && in_range(14..16, 0, 59)
+        && in_range(17..19, 0, 59)
 }
 
 fn text_field<'a>(map: &'a Map<String, Value>, key: &str) -> Result<&'a str, String> {
@@ -414,6 +450,45 @@ mod tests {
                 .unwrap_err()
                 .contains("unknown schema 2")
         );
+    }
+
+    #[test]
+    fn accepted_at_must_be_a_receipt_timestamp() {
+        for good in [
+            "2026-11-30T02:22:06Z",
+            "1970-01-01T00:00:00Z",
+            "9999-12-31T23:59:59Z",
+        ] {
+            assert!(is_timestamp(good), "{good}");
+        }
+        for bad in [
+            "",
+            "2026-11-30T02:22:06",
+            "2026-11-30T02:22:06z",
+            "2026-11-30 02:22:06Z",
+            "2026-11-30T02:22:06+00:00",
+            "2026-00-30T02:22:06Z",
+            "2026-13-30T02:22:06Z",
+            "2026-11-00T02:22:06Z",
+            "2026-11-32T02:22:06Z",
+            "2026-11-30T24:22:06Z",
+            "2026-11-30T02:60:06Z",
+            "2026-11-30T02:22:60Z",
+            "+026-11-30T02:22:06Z",
+            "2026-1a-30T02:22:06Z",
+            "2026-11-30T02:22:06Z\n",
+            "２026-11-30T02:22:06Z",
+        ] {
+            assert!(!is_timestamp(bad), "{bad:?}");
+        }
+        let receipt = sample();
+        let mut edited = receipt.as_object().unwrap().clone();
+        edited.insert("accepted_at".into(), "2026-11-30T25:00:00Z".into());
+        edited.remove("digest");
+        let digest = receipt_digest(&edited);
+        edited.insert("digest".into(), digest.into());
+        let err = check(&to_file_bytes(&Value::Object(edited)), &Product::embedded()).unwrap_err();
+        assert!(err.contains("accepted_at"), "{err}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use crate::Hint;
 use crate::error::{Error, Result};
-use crate::license::{shown, shown_path};
+use crate::license::{is_shown_as_is, shown, shown_path};
 use crate::product::{Digest, Product};
 use crate::receipt;
 use crate::store::{Locations, ReceiptStore, Stored};
@@ -176,6 +176,11 @@ impl Report {
         out
     }
 
+    /// `verify --json`'s line: [`Report::to_json`] as [`json_line`] writes it.
+    pub fn to_json_line(&self, hint: &Hint) -> String {
+        json_line(&self.to_json(hint))
+    }
+
     /// `None` when accepted, else the error whose code the contract gives this status.
     pub fn error(&self, hint: &Hint) -> Option<Error> {
         let message = self.message(hint);
@@ -186,4 +191,24 @@ impl Report {
             Status::Invalid => Some(Error::InvalidReceipt(message)),
         }
     }
+}
+
+/// `value` as one line of JSON for a terminal: every character that could act on one
+/// (C0 and C1 controls, DEL, bidi controls, line and paragraph separators) written as
+/// a `\uXXXX` escape, so that values copied from a receipt are exact for a JSON
+/// reader and inert on a terminal.
+pub fn json_line(value: &Value) -> String {
+    let mut line = String::new();
+    for c in value.to_string().chars() {
+        if is_shown_as_is(c) {
+            line.push(c);
+        } else {
+            // Only inside strings: JSON's own syntax is printable ASCII.
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                line.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    line.push('\n');
+    line
 }

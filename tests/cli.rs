@@ -570,3 +570,228 @@ fn the_exit_code_tables_of_help_readme_and_error_rs_are_one() {
         "README's exit-code table differs from error::EXIT_CODES"
     );
 }
+
+/// The options listed in the "Options:" part of `help` (the first long name of each).
+fn listed_options(help: &str) -> Vec<String> {
+    let options = help.split("\nOptions:\n").nth(1).unwrap_or_default();
+    let options = options.split("\nExit codes:").next().unwrap_or_default();
+    options
+        .lines()
+        .filter(|l| l.trim_start().starts_with('-'))
+        .filter_map(|l| l.split_whitespace().find(|w| w.starts_with("--")))
+        .map(|w| w.split(['[', '=', ',']).next().unwrap_or(w).to_owned())
+        .filter(|w| w != "--help" && w != "--version")
+        .collect()
+}
+
+#[test]
+fn each_command_help_lists_only_the_options_it_takes() {
+    let env = Env::new();
+    let target = ["--product", "--license", "--title", "--receipt-dir"];
+    let accept = [&target[..], &["--accept-eula", "--non-interactive", "--plain"]].concat();
+    let verify = [&target[..], &["--sha256", "--json", "--quiet"]].concat();
+    for (args, wanted) in [
+        (&["--help"][..], accept.clone()),
+        (&["accept", "--help"], accept.clone()),
+        (&["verify", "--help"], verify),
+        (&["show", "--help"], vec!["--product", "--license"]),
+        (&["hash", "--help"], vec!["--product", "--license"]),
+        (&["revoke", "--help"], vec!["--product", "--receipt-dir"]),
+        (&["completions", "--help"], vec![]),
+    ] {
+        let help = env.run(args).expect_code(0).stdout();
+        let mut listed = listed_options(&help);
+        listed.sort();
+        let mut wanted: Vec<String> = wanted.iter().map(|w| (*w).to_owned()).collect();
+        wanted.sort();
+        assert_eq!(listed, wanted, "{args:?}:\n{help}");
+    }
+}
+
+#[test]
+fn commands_refuse_the_options_they_do_not_take() {
+    let env = Env::new();
+    let license = env.file("l.txt", "Terms\n\nwords\n");
+    let l = license.to_str().unwrap();
+    let d = env.receipts();
+    let d = d.to_str().unwrap();
+    for args in [
+        &["hash", "--receipt-dir", d][..],
+        &["hash", "--license", l, "--title", "T"],
+        &["hash", "--accept-eula"],
+        &["show", "--json"],
+        &["revoke", "--license", l],
+        &["revoke", "--title", "T"],
+        &["completions", "bash", "--product", "p"],
+        &["verify", "--plain"],
+        &["accept", "--sha256", EMBEDDED_SHA256],
+        &["hash", "--product", "../etc"],
+    ] {
+        env.run(args).expect_code(2);
+    }
+    // `eula-gate --accept-eula`, with no command, is the gate as before.
+    env.run(&["--accept-eula", "--receipt-dir", d]).expect_code(0);
+    env.run(&["verify", "--receipt-dir", d]).expect_code(0);
+}
+
+#[test]
+fn the_show_command_the_gate_suggests_runs_as_it_is() {
+    let env = Env::new();
+    let license = env.file("acme.txt", "ACME Terms\n\nwords\n");
+    let l = license.to_str().unwrap();
+    let dir = env.path("elsewhere");
+    let d = dir.to_str().unwrap();
+    let args = [
+        "--product",
+        "acme",
+        "--license",
+        l,
+        "--title",
+        "ACME-EULA",
+        "--receipt-dir",
+        d,
+    ];
+    let run = env.run(&args);
+    run.expect_code(4);
+    let err = run.stderr();
+    let show = err
+        .split('`')
+        .find(|part| part.starts_with("eula-gate show "))
+        .unwrap_or_else(|| panic!("no show command suggested: {err}"));
+    let words: Vec<&str> = show.split(' ').skip(1).collect();
+    for option in ["--product", "--license", "--title", "--receipt-dir"] {
+        assert!(words.contains(&option), "{show}");
+    }
+    let shown = env.run(&words);
+    shown.expect_code(0);
+    assert_eq!(shown.stdout(), "ACME Terms\n\nwords\n");
+}
+
+/// The "Exit codes:" and "Environment:" blocks of a help text.
+fn help_block<'a>(help: &'a str, heading: &str) -> &'a str {
+    let Some(start) = help.find(heading) else {
+        return "";
+    };
+    let block = &help[start..];
+    &block[..block.find("\n\n").unwrap_or(block.len())]
+}
+
+#[test]
+fn each_command_help_carries_its_exit_codes_and_environment() {
+    let env = Env::new();
+    let all_vars = [
+        "EULA_GATE_ACCEPT",
+        "EULA_GATE_RECEIPT_DIR",
+        "DEBIAN_FRONTEND",
+        "NO_COLOR",
+    ];
+    for (sub, codes, vars) in [
+        ("accept", &[0, 1, 2, 3, 4, 6, 130, 143][..], &all_vars[..]),
+        ("verify", &[0, 1, 2, 5, 6, 7], &["EULA_GATE_RECEIPT_DIR"]),
+        ("show", &[0, 1, 2], &[]),
+        ("hash", &[0, 1, 2], &[]),
+        ("revoke", &[0, 1, 2], &["EULA_GATE_RECEIPT_DIR"]),
+        ("completions", &[0, 1, 2], &[]),
+    ] {
+        let help = env.run(&[sub, "--help"]).expect_code(0).stdout();
+        let exits = format!("{}\n", help_block(&help, "Exit codes:\n"));
+        for (code, meaning) in eula_gate::error::EXIT_CODES {
+            let listed = exits.contains(&format!("\n  {code:<4} "));
+            assert_eq!(listed, codes.contains(code), "{sub}: exit {code}:\n{exits}");
+            // The table's own words (exit 0 may say what succeeded for this command).
+            if listed && (*code != 0 || matches!(sub, "accept" | "verify")) {
+                assert!(
+                    exits.contains(&format!("  {code:<4} {meaning}\n")),
+                    "{sub}: exit {code}:\n{exits}"
+                );
+            }
+        }
+        let environment = help_block(&help, "Environment:\n");
+        for var in all_vars {
+            let listed = environment.contains(&format!("\n  {var}"));
+            assert_eq!(listed, vars.contains(&var), "{sub}: {var}:\n{help}");
+        }
+    }
+}
+
+#[test]
+fn verify_json_is_one_object_on_stdout_also_for_usage_errors_and_with_quiet() {
+    let env = Env::new();
+    let json = |run: &common::Run| -> serde_json::Value {
+        assert_eq!(run.stderr(), "", "--json: nothing on stderr");
+        assert_eq!(run.stdout().lines().count(), 1, "{}", run.stdout());
+        serde_json::from_str(&run.stdout()).unwrap()
+    };
+    let not_a_dir = env.file("not-a-dir", "x");
+    for (args, code, status, says) in [
+        (
+            &["verify", "--json", "--sha256", "abc"][..],
+            2,
+            "usage-error",
+            "--sha256",
+        ),
+        (
+            &["verify", "--json", "--quiet", "--sha256", "abc"],
+            2,
+            "usage-error",
+            "--sha256",
+        ),
+        (&["verify", "--json", "--bogus"], 2, "usage-error", "--bogus"),
+        (
+            &["verify", "--json", "--product", "Bad Name"],
+            2,
+            "usage-error",
+            "--product",
+        ),
+        (
+            &["verify", "--json", "--product", "acme"],
+            2,
+            "usage-error",
+            "needs --license",
+        ),
+        (&["verify", "--json", "--json"], 2, "usage-error", "--json"),
+        (
+            &["verify", "--json", "--quiet"],
+            5,
+            "missing",
+            "not been accepted",
+        ),
+        (
+            &["verify", "--json", "--receipt-dir", not_a_dir.to_str().unwrap()],
+            1,
+            "error",
+            "not-a-dir",
+        ),
+    ] {
+        let run = env.run(args);
+        run.expect_code(code);
+        let object = json(&run);
+        assert_eq!(object["status"], status, "{args:?}");
+        assert_eq!(object["exit_code"], code, "{args:?}");
+        let message = object["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{args:?}: {message}");
+    }
+    // Without --json a usage error is a message on stderr, and stdout stays empty.
+    let run = env.run(&["verify", "--sha256", "abc"]);
+    run.expect_code(2).stderr_has("--sha256");
+    assert_eq!(run.stdout(), "");
+    let run = env.run(&["verify", "--quiet", "--bogus"]);
+    run.expect_code(2);
+    assert_eq!(run.stdout(), "");
+}
+
+#[test]
+fn mistyped_commands_and_options_get_a_did_you_mean() {
+    let env = Env::new();
+    for (args, tip) in [
+        (&["verfy"][..], "a similar subcommand exists: 'verify'"),
+        (&["verify", "--jsn"], "a similar argument exists: '--json'"),
+        (&["--acept-eula"], "a similar argument exists: '--accept-eula'"),
+        (
+            &["hash", "--licence", "x"],
+            "a similar argument exists: '--license'",
+        ),
+    ] {
+        env.run(args).expect_code(2).stderr_has(tip);
+    }
+}

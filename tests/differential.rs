@@ -1,8 +1,10 @@
 //! `verify` and the README's Python check give the same verdict on every receipt:
 //! receipts carrying assorted extra fields and values (integers at and beyond the
 //! 64-bit limits, `-0`, fractions, exponents, NaN, strings with escapes and lone
-//! surrogates, nested arrays and objects, duplicate keys), each signed both the
-//! way serde_json and the way Python canonicalize it.
+//! surrogates, nested arrays and objects, duplicate keys, nesting around the
+//! parser's depth limit, files around the 64 KiB that `verify` reads), each signed
+//! both the way serde_json and the way Python canonicalize it. Known fields keep
+//! valid values: their validation is `verify`'s alone (see the README).
 
 mod common;
 
@@ -62,6 +64,52 @@ const VALUES: &[&str] = &[
     "{\"n\":1e1}",
     "{\"b\":[true,{\"c\":18446744073709551615}]}",
 ];
+
+/// serde_json reads arrays and objects nested at most this deep, the receipt's own
+/// object included (found by trying: 127 reads, 128 does not).
+const MAX_DEPTH: usize = 127;
+
+/// What `verify` reads of a receipt file at most (`store::MAX_RECEIPT_BYTES`).
+const MAX_BYTES: usize = 65536;
+
+/// VALUES, then values at the limits that the receipt's shape decides: arrays and
+/// objects nested around `MAX_DEPTH` (an extra field at the top level sits one deeper
+/// than the receipt's object, inside `license` two), and strings that make the
+/// signed file just under, at and just over `MAX_BYTES`.
+fn values(base: &serde_json::Value) -> Vec<(String, String)> {
+    let mut values: Vec<(String, String)> = VALUES
+        .iter()
+        .map(|v| ((*v).to_owned(), (*v).to_owned()))
+        .collect();
+    for n in [
+        MAX_DEPTH - 3,
+        MAX_DEPTH - 2,
+        MAX_DEPTH - 1,
+        MAX_DEPTH,
+        MAX_DEPTH + 1,
+        200,
+        1200,
+    ] {
+        values.push((
+            format!("{n} nested arrays"),
+            format!("{}{}", "[".repeat(n), "]".repeat(n)),
+        ));
+        values.push((
+            format!("{n} nested objects"),
+            format!("{}1{}", "{\"k\":".repeat(n), "}".repeat(n)),
+        ));
+    }
+    // The signed file is the unsigned text and `"digest":"<64 hex>",`.
+    let signed_extra = "\"digest\":\"\",".len() + 64;
+    let empty = unsigned(base, "", "\"\"").len() + signed_extra;
+    for size in [MAX_BYTES - 1, MAX_BYTES, MAX_BYTES + 1, 70_000] {
+        values.push((
+            format!("a string making the file {size} bytes"),
+            format!("\"{}\"", "a".repeat(size - empty)),
+        ));
+    }
+    values
+}
 
 /// Where an extra field goes: top level, or inside one of the receipt's objects.
 const PLACES: &[&str] = &["", "license", "accepted_by"];
@@ -153,9 +201,10 @@ fn verify_and_the_readme_python_check_agree_on_every_receipt() {
     assert!(accepted.status.success());
     let base: serde_json::Value = env.read_receipt("portsip-pbx");
     let mut texts = Vec::new();
+    let values = values(&base);
     for place in PLACES {
-        for raw in VALUES {
-            texts.push((format!("{place}:{raw}"), unsigned(&base, place, raw)));
+        for (name, raw) in &values {
+            texts.push((format!("{place}:{name}"), unsigned(&base, place, raw)));
         }
     }
     let staged: Vec<PathBuf> = texts
