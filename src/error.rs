@@ -36,6 +36,12 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     ),
 ];
 
+/// Exit status: runtime error (also: an abort while a person was being asked).
+pub const EXIT_RUNTIME: u8 = 1;
+/// Written when the process aborts (most likely out of memory) while the terminal is
+/// raw: the terminal is put back first, then the process exits `EXIT_RUNTIME`.
+pub const ABORT_NOTE: &str = "\r\neula-gate: stopped by a fatal error (most likely out of memory); \
+     the terminal was restored; try again with more memory, or with --plain\n";
 /// Exit status: the terminal went away before an answer (as declining).
 pub const EXIT_DECLINED: u8 = 3;
 /// Exit status: Ctrl-C.
@@ -72,8 +78,10 @@ pub enum Error {
     LicenseChanged(String),
     /// Exit 7: the receipt is unreadable, malformed, of another schema or product, or tampered.
     InvalidReceipt(String),
-    /// Exit 130: interrupted by Ctrl-C; nothing was written.
+    /// Exit 130: interrupted by Ctrl-C (or Ctrl-\\); nothing was written.
     Interrupted,
+    /// Exit 143: terminated by SIGTERM while waiting for a person; nothing was written.
+    Terminated,
     /// The same exit status as the inner error, but nothing is printed (`verify --quiet`).
     Quiet(Box<Error>),
 }
@@ -82,7 +90,7 @@ impl Error {
     /// The exit status for this error, as the contract's table gives it.
     pub fn code(&self) -> u8 {
         match self {
-            Error::Runtime(_) => 1,
+            Error::Runtime(_) => EXIT_RUNTIME,
             Error::Usage(_) => EXIT_USAGE,
             Error::Declined(_) => EXIT_DECLINED,
             Error::NobodyToAsk(_) => 4,
@@ -90,6 +98,7 @@ impl Error {
             Error::LicenseChanged(_) => 6,
             Error::InvalidReceipt(_) => 7,
             Error::Interrupted => EXIT_INTERRUPTED,
+            Error::Terminated => EXIT_TERMINATED,
             Error::Quiet(inner) => inner.code(),
         }
     }
@@ -119,6 +128,7 @@ impl fmt::Display for Error {
             | Error::LicenseChanged(m)
             | Error::InvalidReceipt(m) => f.write_str(m),
             Error::Interrupted => f.write_str("interrupted; nothing was written"),
+            Error::Terminated => f.write_str("terminated; nothing was written"),
             Error::Quiet(inner) => inner.fmt(f),
         }
     }

@@ -2,13 +2,14 @@
 //! `--accept-eula`, `EULA_GATE_ACCEPT`, a person at a terminal, else refuse.
 
 use crate::Hint;
+use crate::error::{ABORT_NOTE, EXIT_RUNTIME};
 use crate::error::{Error, Result};
 use crate::license::{License, shown, shown_path};
 use crate::output::say;
 use crate::product::{Digest, Product};
 use crate::receipt::{Acceptance, AcceptedBy, Method, now_timestamp, to_file_bytes};
 use crate::store::Locations;
-use crate::term::{self, pager::Outcome, prompt::Answer, signals};
+use crate::term::{self, Answer, Ask, Shown, Stop, TermError};
 use crate::verify::{self, Status};
 use std::path::PathBuf;
 
@@ -93,21 +94,23 @@ pub fn accept(
     // 4. A person at a terminal.
     let cannot_ask = why_nobody_can_be_asked(options);
     if cannot_ask.is_none() {
-        if report.status == Status::LicenseChanged {
-            say(&format!(
-                "the {} changed since it was accepted on {}; please review it again",
-                license.title,
+        let notice = (report.status == Status::LicenseChanged).then(|| {
+            format!(
+                "Changed since it was accepted on {}: please review it again",
                 shown(report.accepted_at.as_deref().unwrap_or("an earlier date"))
-            ));
-        }
-        let read_to_end = show_and_ask(license, options)?;
-        return record(
+            )
+        });
+        let (read_to_end, hold) = show_and_ask(license, options, notice.as_deref())?;
+        let accepted = record(
             product,
             license,
             locations,
             Method::Interactive,
             Some(read_to_end),
         );
+        // Signals stayed handled while the receipt was written; now they are the caller's.
+        drop(hold);
+        return accepted;
     }
     // 5. Nobody to ask: refuse at once, saying why.
     Err(Error::NobodyToAsk(format!(
@@ -152,49 +155,50 @@ fn why_nobody_can_be_asked(options: &AcceptOptions) -> Option<String> {
     }
 }
 
-/// Shows the text, asks, and returns whether the reader reached the end of the text.
-fn show_and_ask(license: &License, options: &AcceptOptions) -> Result<bool> {
-    signals::install();
-    signals::install_panic_hook();
-    // The text as it is: the pager and the plain print sanitize what they show.
-    let read_to_end = if term::wants_pager(options.plain) {
-        match term::pager::page(&license.title, &license.text) {
-            Ok(Outcome::Done { read_to_end }) => read_to_end,
-            Ok(Outcome::Gone) => return Err(terminal_gone(license)),
-            Err(e) => {
-                return Err(Error::Runtime(format!(
-                    "cannot use the terminal to show the license: {e}; try --plain"
-                )));
-            }
-        }
-    } else {
-        // The whole text goes by, as with any plain print.
-        term::print_plain(&license.title, &license.text).map_err(|_| terminal_gone(license))?;
-        true
+/// Shows the text, asks, and returns whether the reader reached the end of the text,
+/// with the hold on signals to keep until the receipt is written.
+fn show_and_ask(
+    license: &License,
+    options: &AcceptOptions,
+    notice: Option<&str>,
+) -> Result<(bool, term::Hold)> {
+    let ask = Ask {
+        plain: options.plain,
+        notice,
+        on_abort: term::OnAbort {
+            code: EXIT_RUNTIME.into(),
+            note: ABORT_NOTE,
+        },
     };
-    match term::prompt::ask(&license.title) {
-        Answer::Accept => Ok(read_to_end),
+    let title = &license.title;
+    let consent = match term::ask_consent(Shown::new(title), Shown::new(&license.text), &ask) {
+        Ok(consent) => consent,
+        Err(TermError::Stopped(Stop::Interrupted)) => return Err(Error::Interrupted),
+        Err(TermError::Stopped(Stop::Terminated)) => return Err(Error::Terminated),
+        Err(TermError::Stopped(Stop::HungUp)) => {
+            return Err(Error::Declined(format!(
+                "the terminal went away; the {title} was not accepted and nothing was written"
+            )));
+        }
+        Err(TermError::Unusable(e)) => {
+            return Err(Error::Runtime(format!(
+                "cannot use the terminal to show the license: {e}; try --plain"
+            )));
+        }
+    };
+    match consent.answer {
+        Answer::Accept => Ok((consent.read_to_end, consent.hold)),
         Answer::Decline => Err(Error::Declined(format!(
-            "declined the {}; nothing was written",
-            license.title
+            "declined the {title}; nothing was written"
         ))),
         Answer::EndOfInput => Err(Error::Declined(format!(
-            "no answer (end of input); the {} was not accepted and nothing was written",
-            license.title
+            "no answer (end of input); the {title} was not accepted and nothing was written"
         ))),
         Answer::TooManyTries => Err(Error::Declined(format!(
-            "no \"yes\" or \"no\" after {} tries; the {} was not accepted and nothing was written",
-            term::prompt::MAX_ATTEMPTS,
-            license.title
+            "no \"yes\" or \"no\" after {} tries; the {title} was not accepted and nothing was written",
+            term::MAX_ATTEMPTS
         ))),
     }
-}
-
-fn terminal_gone(license: &License) -> Error {
-    Error::Declined(format!(
-        "the terminal went away; the {} was not accepted and nothing was written",
-        license.title
-    ))
 }
 
 fn record(
@@ -204,7 +208,6 @@ fn record(
     method: Method,
     read_to_end: Option<bool>,
 ) -> Result<Accepted> {
-    signals::hold_exit_signals();
     let acceptance = Acceptance {
         product,
         license,

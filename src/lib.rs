@@ -3,6 +3,7 @@
 //!
 //! A Rust installer can call the gate directly: [`gate::accept`] runs the decision
 //! in the contract's order and [`verify::verify`] checks a receipt.
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod cli;
 pub mod error;

@@ -6,6 +6,7 @@
 //! would: takes the arguments from `argc`/`argv`, ignores SIGPIPE, and never lets a
 //! panic unwind out of `main` (that would abort).
 #![no_main]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 use std::ffi::{CStr, OsString, c_char, c_int};
 use std::os::unix::ffi::OsStringExt;

@@ -306,6 +306,38 @@ fn ctrl_c_in_the_pager_exits_130_and_restores_the_terminal() {
 }
 
 #[test]
+fn ctrl_backslash_in_the_pager_or_at_the_question_is_ctrl_c() {
+    // Ctrl-\ sends SIGQUIT, whose default is to die (with a core) on a raw terminal.
+    let env = Env::new();
+    let mut pty = pager(&env, 24, 80);
+    pty.expect_screen("lines 1-22 of");
+    pty.send(" ");
+    pty.send([0x1c]);
+    assert_exit(pty.wait(), 130);
+    assert!(pty.text().contains("interrupted; nothing was written"));
+    assert_terminal_restored(&mut pty);
+    assert!(!env.receipt("portsip-pbx").exists());
+    let mut pty = plain(&env);
+    pty.expect("to decline: ");
+    pty.send("ye");
+    pty.send([0x1c]);
+    assert_exit(pty.wait(), 130);
+    assert!(terminal_is_cooked(&pty));
+    assert!(!env.receipt("portsip-pbx").exists());
+}
+
+#[test]
+fn sigterm_at_the_question_exits_143_and_writes_nothing() {
+    let env = Env::new();
+    let mut pty = plain(&env);
+    pty.expect("to decline: ");
+    pty.signal(libc::SIGTERM);
+    assert_exit(pty.wait(), 143);
+    assert!(pty.text().contains("terminated; nothing was written"));
+    assert!(!env.receipt("portsip-pbx").exists());
+}
+
+#[test]
 fn sigterm_in_the_pager_restores_the_terminal_and_writes_nothing() {
     let env = Env::new();
     let mut pty = pager(&env, 24, 80);
@@ -340,11 +372,103 @@ fn closing_the_terminal_in_the_pager_declines_without_spinning() {
 }
 
 #[test]
+fn the_status_line_at_80_columns_drops_whole_key_hints_and_keeps_help() {
+    let env = Env::new();
+    let license = env.file("long.txt", "Long EULA\n".to_owned() + &"term\n".repeat(200_000));
+    let args = ["--product", "long", "--license", license.to_str().unwrap()];
+    let mut pty = gate_on_pty(&env, &args, &[], 24, 80);
+    let screen = pty.expect_screen("lines 1-22 of 200000");
+    let status = screen.contents_between(23, 0, 24, 0);
+    let status = status.trim_end();
+    assert!(status.ends_with("  h: help"), "{status:?}");
+    let hints: Vec<&str> = status.split("  ").skip(1).collect();
+    for hint in &hints {
+        assert!(
+            ["q: answer", "Space: next page", "b: back", "/: search", "h: help"].contains(hint),
+            "a hint cut short: {hint:?} in {status:?}"
+        );
+    }
+    assert!(hints.contains(&"q: answer"), "{status:?}");
+    pty.send("q");
+    pty.expect("to decline: ");
+    pty.send("no\r");
+    assert_exit(pty.wait(), 3);
+}
+
+#[test]
+fn typing_show_at_the_question_pages_the_text_again_and_is_not_an_answer() {
+    let env = Env::new();
+    let mut pty = pager(&env, 24, 80);
+    pty.expect_screen("lines 1-22 of");
+    pty.send("q");
+    pty.expect("Type show to read it again");
+    pty.expect("to decline: ");
+    // One unclear answer, then back to the text: the tries are not reset, nor used.
+    pty.send("maybe\r");
+    pty.expect("(answer 2 of 3)");
+    pty.send("show\r");
+    let screen = pty.expect_screen("lines 1-22 of");
+    assert!(screen.alternate_screen(), "not paged again");
+    pty.send("G");
+    pty.expect_screen("END of the text");
+    pty.send("q");
+    pty.expect("(answer 2 of 3)");
+    pty.send(" READ \r");
+    pty.expect_screen("lines 1-22 of");
+    pty.send("q");
+    pty.expect("(answer 2 of 3)");
+    pty.send("yes\r");
+    assert_exit(pty.wait(), 0);
+    // The end was on screen during the second reading.
+    assert_eq!(read_to_end(&env), true);
+    // In plain mode the text is printed again.
+    let env = Env::new();
+    let mut pty = plain(&env);
+    pty.expect("to decline: ");
+    pty.send("show\r");
+    pty.expect("End of the PortSIP Software End-User License Agreement.");
+    pty.expect("to decline: ");
+    pty.send("no\r");
+    assert_exit(pty.wait(), 3);
+    assert!(!env.receipt("portsip-pbx").exists());
+}
+
+#[test]
+fn a_changed_license_says_so_on_the_pager_screen() {
+    let env = Env::new();
+    let license = env.file("acme.txt", "Acme EULA\n\nFirst terms.\n");
+    let args = ["--product", "acme", "--license", license.to_str().unwrap()];
+    let mut accept = args.to_vec();
+    accept.push("--accept-eula");
+    env.run(&accept).expect_code(0);
+    std::fs::write(&license, "Acme EULA\n\nNew terms.\n").unwrap();
+    let mut pty = gate_on_pty(&env, &args, &[], 24, 80);
+    let screen = pty.expect_screen("New terms.");
+    let status = screen.contents_between(23, 0, 24, 0);
+    assert!(
+        status.contains("Changed since it was accepted on") && status.contains("please review it again"),
+        "{status:?}\n{}",
+        screen.contents()
+    );
+    assert!(screen.alternate_screen());
+    // The first key makes room for the position and the keys again.
+    pty.send("j");
+    pty.expect_screen("lines 1-1 of 1, 100%  END of the text");
+    pty.send("q");
+    pty.expect("to decline: ");
+    pty.send("no\r");
+    assert_exit(pty.wait(), 3);
+}
+
+#[test]
 fn a_small_30x10_terminal_wraps_to_its_width() {
     let env = Env::new();
     let mut pty = pager(&env, 10, 30);
     let contents = pty.expect_screen("lines 1-8 of").contents();
-    assert_eq!(contents.lines().nth(1), Some("PortSIP Software End-User"));
+    // The header holds the title; the text's own first line, the same title, is not
+    // repeated under it.
+    assert_eq!(contents.lines().next(), Some("PortSIP Software End-User Lice"));
+    assert_eq!(contents.lines().nth(1), Some("NO EMERGENCY COMMUNICATIONS"));
     assert!(contents.lines().all(|l| l.chars().count() <= 30));
     pty.send("q");
     pty.expect("to decline: ");
@@ -359,8 +483,7 @@ fn a_resize_rewraps_and_keeps_the_place() {
     pty.expect_screen("lines 1-22 of");
     pty.send("/General Limitations\r");
     pty.expect_screen("General Limitations");
-    pty.resize(24, 40);
-    let screen = pty.expect_screen("of 5");
+    let screen = resize_and_wait(&mut pty, 24, 40);
     let row_1 = screen.contents_between(1, 0, 2, 0);
     assert!(
         row_1.starts_with("General Limitations"),
@@ -368,6 +491,62 @@ fn a_resize_rewraps_and_keeps_the_place() {
         screen.contents()
     );
     assert!(screen.contents().lines().all(|l| l.chars().count() <= 40));
+    pty.send("q");
+    pty.expect("to decline: ");
+    pty.send("no\r");
+    assert_exit(pty.wait(), 3);
+}
+
+/// The "of N" of the status line: how many rows the text wraps to at this width.
+fn status_total(screen: &vt100::Screen) -> Option<String> {
+    let rows = screen.size().0.get();
+    let status = screen.contents_between(rows - 1, 0, rows, 0);
+    let (_, after) = status.split_once(" of ")?;
+    Some(after.chars().take_while(char::is_ascii_digit).collect())
+}
+
+/// Resizes the terminal and waits until the pager has drawn a frame for the new
+/// width (its status line names another total).
+#[track_caller]
+fn resize_and_wait(pty: &mut Pty, rows: u16, cols: u16) -> vt100::Screen {
+    let before = status_total(pty.screen().screen());
+    pty.resize(rows, cols);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let screen = pty.screen().screen().clone();
+        if status_total(&screen).is_some_and(|t| !t.is_empty() && Some(&t) != before.as_ref()) {
+            return screen;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no frame for {cols} columns:\n{}",
+            screen.contents()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn resizing_back_and_forth_comes_back_to_the_same_first_line() {
+    let env = Env::new();
+    let mut pty = pager(&env, 24, 80);
+    pty.expect_screen("lines 1-22 of");
+    // A place in the middle of a long paragraph, on a row that begins after a wrap.
+    pty.send("j".repeat(20));
+    let screen = pty.expect_screen("lines 21-42 of");
+    let first = screen.contents_between(1, 0, 2, 0);
+    for round in 0..4 {
+        for cols in [40, 120, 80] {
+            resize_and_wait(&mut pty, 24, cols);
+        }
+        let screen = pty.screen().screen().clone();
+        assert_eq!(
+            screen.contents_between(1, 0, 2, 0),
+            first,
+            "round {round}: the first line moved\n{}",
+            screen.contents()
+        );
+    }
     pty.send("q");
     pty.expect("to decline: ");
     pty.send("no\r");
@@ -495,7 +674,9 @@ fn a_text_of_millions_of_lines_pages_within_a_memory_limit() {
     let license = env.file("lines.txt", &text);
     let args = ["--product", "lines", "--license", license.to_str().unwrap()];
     let mut pty = gate_on_pty_with_memory(&env, &args, 160, 24, 80);
-    pty.expect_screen("lines 1-22 of 16777215");
+    // The first line, "A", is the title: the header shows it, the text starts after
+    // it and the empty line that follows it.
+    pty.expect_screen("lines 1-22 of 16777213");
     pty.send("G");
     pty.expect_screen("END of the text");
     pty.send("q");

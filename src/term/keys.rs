@@ -1,7 +1,9 @@
 //! Reading keys from a terminal in raw mode, without blocking past a resize or a
 //! terminal that went away.
 
+use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use std::io;
+use std::os::fd::AsFd;
 
 /// A key press.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +30,8 @@ pub enum Event {
     Resize,
     /// The terminal is gone (hang-up, end of input, read error).
     Gone,
+    /// A signal asked the wait to stop.
+    Stop(super::signals::Stop),
 }
 
 /// Parses one key from the start of `buf`. `None` when `buf` holds only the start of
@@ -95,26 +99,26 @@ fn parse_escape(buf: &[u8], more_coming: bool) -> Option<(Key, usize)> {
 }
 
 /// Reads keys from a file descriptor in raw mode, buffering partial sequences.
-pub struct KeyReader {
-    fd: i32,
+pub struct KeyReader<Fd: AsFd> {
+    fd: Fd,
     buf: Vec<u8>,
 }
 
-impl KeyReader {
+impl<Fd: AsFd> KeyReader<Fd> {
     /// Reads from `fd` (the terminal, already in raw mode).
-    pub fn new(fd: i32) -> KeyReader {
+    pub fn new(fd: Fd) -> KeyReader<Fd> {
         KeyReader {
             fd,
             buf: Vec::with_capacity(64),
         }
     }
 
-    /// Waits for the next key, a resize (checked with `resized`), or the terminal
-    /// going away. Never spins: it blocks in poll between checks.
-    pub fn next(&mut self, resized: &mut dyn FnMut() -> bool) -> Event {
+    /// Waits for the next key, an event that `check` reports (a resize, a signal),
+    /// or the terminal going away. Never spins: it blocks in poll between checks.
+    pub fn next(&mut self, check: &mut dyn FnMut() -> Option<Event>) -> Event {
         loop {
-            if resized() {
-                return Event::Resize;
+            if let Some(event) = check() {
+                return event;
             }
             if let Some((key, used)) = parse_key(&self.buf, true) {
                 self.buf.drain(..used);
@@ -122,7 +126,7 @@ impl KeyReader {
             }
             // A partial sequence waits briefly for its rest; otherwise wait long.
             let timeout = if self.buf.is_empty() { 250 } else { 40 };
-            match self.wait_readable(timeout) {
+            match wait_readable(&self.fd, timeout) {
                 Ok(true) => {
                     if !self.fill() {
                         return Event::Gone;
@@ -139,40 +143,36 @@ impl KeyReader {
         }
     }
 
-    /// Polls the descriptor: `Ok(true)` readable (or hung up: the read will tell),
-    /// `Ok(false)` timed out or interrupted by a signal.
-    fn wait_readable(&self, timeout_ms: i32) -> io::Result<bool> {
-        let mut pfd = libc::pollfd {
-            fd: self.fd,
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd for the duration of the call.
-        let rc = unsafe { libc::poll(&mut pfd, 1, timeout_ms) };
-        if rc < 0 {
-            let e = io::Error::last_os_error();
-            return if e.kind() == io::ErrorKind::Interrupted {
-                Ok(false)
-            } else {
-                Err(e)
-            };
-        }
-        if pfd.revents & libc::POLLNVAL != 0 {
-            return Err(io::Error::from(io::ErrorKind::BrokenPipe));
-        }
-        Ok(rc > 0)
-    }
-
     /// Reads what is there; false when the terminal is gone.
     fn fill(&mut self) -> bool {
         let mut chunk = [0u8; 64];
-        // SAFETY: reads into a valid buffer of the given length.
-        let n = unsafe { libc::read(self.fd, chunk.as_mut_ptr().cast(), chunk.len()) };
-        if n > 0 {
-            self.buf.extend_from_slice(&chunk[..n as usize]);
-            return true;
+        match rustix::io::read(&self.fd, &mut chunk) {
+            Ok(0) => false,
+            Ok(n) => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                true
+            }
+            Err(e) => e == rustix::io::Errno::INTR,
         }
-        n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted
+    }
+}
+
+/// Polls `fd` for input: `Ok(true)` readable (or hung up: the read will tell),
+/// `Ok(false)` timed out or interrupted by a signal.
+pub fn wait_readable(fd: &impl AsFd, timeout_ms: u32) -> io::Result<bool> {
+    let mut fds = [PollFd::new(fd, PollFlags::IN)];
+    let timeout = Timespec {
+        tv_sec: i64::from(timeout_ms / 1000),
+        tv_nsec: i64::from(timeout_ms % 1000) * 1_000_000,
+    };
+    match poll(&mut fds, Some(&timeout)) {
+        Ok(0) => Ok(false),
+        Ok(_) if fds[0].revents().contains(PollFlags::NVAL) => {
+            Err(io::Error::from(io::ErrorKind::BrokenPipe))
+        }
+        Ok(_) => Ok(true),
+        Err(rustix::io::Errno::INTR) => Ok(false),
+        Err(e) => Err(e.into()),
     }
 }
 

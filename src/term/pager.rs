@@ -3,8 +3,10 @@
 //! tells whether the reader reached the end of the text.
 
 use super::keys::{Event, Key, KeyReader};
+use super::shown::Shown;
 use super::shown::shown;
-use super::signals;
+use super::signals::{self, Stop};
+use super::tty::Screen;
 use super::wrap::{ROW_BYTES_PER_COLUMN, Row, char_width, row_at, str_width, tab_width};
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
@@ -34,18 +36,23 @@ const HELP: &[&str] = &[
     "  n  N                   next / previous match",
     "  q                      leave the pager and answer",
     "  h  ?                   this help",
-    "  Ctrl-C                 quit without accepting",
+    "  Ctrl-C  Ctrl-\\         quit without accepting",
     "",
     "Press any key to return to the text.",
 ];
+
+/// The keys the status line names, most useful first; see `HELP_HINT`.
+const KEY_HINTS: [&str; 4] = ["q: answer", "Space: next page", "b: back", "/: search"];
+/// The hint the status line always keeps.
+const HELP_HINT: &str = "h: help";
 
 /// What the reader did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// Left with q; `read_to_end` says whether the last line was ever on screen.
     Done { read_to_end: bool },
-    /// The terminal went away.
-    Gone,
+    /// A signal, or the terminal going away, ended the reading.
+    Stopped(Stop),
 }
 
 /// What a key asks of the loop.
@@ -120,12 +127,18 @@ pub struct Pager<'a> {
     rows: usize,
     cols: usize,
     top: usize,
+    /// Where the reader's place is: the first byte of the top row as the reader last
+    /// moved it. Resizing lays out around it and never moves it, so that a window
+    /// resized back shows the same first line.
+    anchor: usize,
     reached_end: bool,
     /// The query, ASCII letters lower-cased.
     query: Option<String>,
     /// Byte offset of the match last moved to.
     last_match: Option<usize>,
     message: Option<String>,
+    /// Shown in the status line, in place of the position and keys, until a key.
+    notice: Option<String>,
     mode: Mode,
     colors: bool,
     /// A piece of the text folded to lower case, for search; reserved up front.
@@ -194,16 +207,23 @@ impl<'a> Pager<'a> {
             rows,
             cols,
             top: 0,
+            anchor: 0,
             reached_end: false,
             query: None,
             last_match: None,
             message: None,
+            notice: None,
             mode: Mode::Reading,
             colors,
             search_buf,
         };
         pager.scroll_to(0);
         Ok(pager)
+    }
+
+    /// Shows `notice` in the status line until the first key.
+    pub fn set_notice(&mut self, notice: &str) {
+        self.notice = Some(notice.to_owned());
     }
 
     /// Whether the last line of the text has been on screen.
@@ -251,7 +271,14 @@ impl<'a> Pager<'a> {
         std::iter::successors(Some(self.row(self.top)), |r| row_at(self.text, r.next, self.cols)).take(shown)
     }
 
+    /// Moves the reader's place to screen row `top` (as far as the text goes).
     fn scroll_to(&mut self, top: usize) {
+        self.show_from(top);
+        self.anchor = self.row(self.top).start;
+    }
+
+    /// Shows the text from screen row `top`, leaving the reader's place alone.
+    fn show_from(&mut self, top: usize) {
         let max_top = self.row_count.saturating_sub(self.body());
         self.top = top.min(max_top);
         if self.top + self.body() >= self.row_count {
@@ -259,19 +286,36 @@ impl<'a> Pager<'a> {
         }
     }
 
-    /// Re-wraps for a new size, keeping the first line the reader saw at the top. On
+    /// Re-wraps for a new size, keeping the reader's place on the top line. On
     /// failure nothing changed.
     pub fn resize(&mut self, rows: u16, cols: u16) -> Result<(), OutOfMemory> {
-        let anchor = self.row(self.top).start;
         let cols = usize::from(cols).max(2);
         if cols != self.cols {
             let (index, row_count) = index_rows(self.text, cols)?;
             (self.index, self.row_count, self.cols) = (index, row_count, cols);
         }
         self.rows = usize::from(rows).max(3);
-        let top = self.line_at(anchor);
-        self.scroll_to(top);
+        let top = self.row_holding(self.anchor);
+        self.show_from(top);
         Ok(())
+    }
+
+    /// The screen row that holds byte `offset`: the last that begins at or before it.
+    fn row_holding(&self, offset: usize) -> usize {
+        let entry = self
+            .index
+            .partition_point(|&at| (at as usize) <= offset)
+            .saturating_sub(1);
+        let mut n = entry * ROWS_PER_INDEX_ENTRY;
+        let mut row = self.row_from(self.index.get(entry).map_or(0, |&at| at as usize));
+        while n + 1 < self.row_count {
+            let next = self.row_from(row.next);
+            if next.start > offset {
+                break;
+            }
+            (row, n) = (next, n + 1);
+        }
+        n
     }
 
     /// The screen line that holds byte `offset`: the first whose end is not before it.
@@ -303,6 +347,7 @@ impl<'a> Pager<'a> {
 
     fn handle_reading_key(&mut self, key: Key) -> Action {
         self.message = None;
+        self.notice = None;
         let page = self.body().saturating_sub(1).max(1);
         match key {
             Key::Char(' ' | 'f') | Key::PageDown => self.scroll_to(self.top + page),
@@ -470,14 +515,27 @@ impl<'a> Pager<'a> {
         let last = (self.top + self.body()).min(total);
         let percent = last * 100 / total.max(1);
         let position = format!("lines {}-{last} of {total}, {percent}%", self.top + 1);
+        if let Some(notice) = &self.notice {
+            return notice.clone();
+        }
         if let Some(message) = &self.message {
             return format!("{position}  {message}");
         }
         if last >= total {
-            format!("{position}  END of the text: press q to answer")
-        } else {
-            format!("{position}  Space: next page  b: back  /: search  q: answer  h: help")
+            return format!("{position}  END of the text: press q to answer");
         }
+        // Whole hints only, as many as fit before "h: help", which always stays.
+        let mut status = position;
+        let room = self.cols.saturating_sub(str_width(HELP_HINT) + 2);
+        for hint in KEY_HINTS {
+            if str_width(&status) + 2 + str_width(hint) <= room {
+                status.push_str("  ");
+                status.push_str(hint);
+            }
+        }
+        status.push_str("  ");
+        status.push_str(HELP_HINT);
+        status
     }
 
     fn style_bar(&self) -> &'static str {
@@ -564,42 +622,6 @@ fn pad(out: &mut String, n: usize) {
     out.extend(std::iter::repeat_n(' ', n));
 }
 
-/// Holds the terminal in raw mode on the alternate screen; puts it back when dropped.
-struct Screen;
-
-impl Screen {
-    fn enter() -> io::Result<Screen> {
-        let fd = libc::STDIN_FILENO;
-        // SAFETY: termios is plain data filled by tcgetattr, whose result is checked.
-        let mut mode: libc::termios = unsafe { std::mem::zeroed() };
-        if unsafe { libc::tcgetattr(fd, &mut mode) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        signals::save_terminal_mode(&mode);
-        let mut raw = mode;
-        // Keys one at a time, unechoed; ISIG stays on so Ctrl-C is SIGINT everywhere.
-        raw.c_lflag &= !(libc::ICANON | libc::ECHO | libc::IEXTEN);
-        raw.c_iflag &= !(libc::IXON | libc::ICRNL);
-        raw.c_cc[libc::VMIN] = 1;
-        raw.c_cc[libc::VTIME] = 0;
-        // SAFETY: a valid termios for our terminal.
-        if unsafe { libc::tcsetattr(fd, libc::TCSANOW, &raw) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        signals::set_alternate_screen(true);
-        let mut out = io::stdout().lock();
-        out.write_all(b"\x1b[?1049h\x1b[?25l\x1b[H\x1b[2J")?;
-        out.flush()?;
-        Ok(Screen)
-    }
-}
-
-impl Drop for Screen {
-    fn drop(&mut self) {
-        signals::restore_terminal();
-    }
-}
-
 /// The terminal size as (rows, cols), if standard output is a terminal.
 pub fn terminal_size() -> Option<(u16, u16)> {
     console::Term::stdout().size_checked()
@@ -609,12 +631,15 @@ pub fn terminal_size() -> Option<(u16, u16)> {
 /// full-screen until the reader presses q. All the memory the pager needs is taken
 /// before the terminal is switched, so that running short of it is an error on a
 /// terminal left as it was, not an abort on a raw one.
-pub fn page(title: &str, text: &str) -> io::Result<Outcome> {
+pub fn page(title: Shown<'_>, text: Shown<'_>, notice: Option<&str>) -> io::Result<Outcome> {
     let (rows, cols) = terminal_size().unwrap_or((24, 80));
-    let mut pager = Pager::new(title, text, rows, cols, console::colors_enabled())?;
+    let mut pager = Pager::new(title.raw(), text.raw(), rows, cols, console::colors_enabled())?;
+    if let Some(notice) = notice {
+        pager.set_notice(notice);
+    }
     let mut frame = String::new();
     reserve(&mut frame, frame_limit(rows, cols), "screen buffer")?;
-    let mut keys = KeyReader::new(libc::STDIN_FILENO);
+    let mut keys = KeyReader::new(rustix::stdio::stdin());
     let screen = Screen::enter()?;
     let mut out = io::stdout();
     loop {
@@ -624,9 +649,14 @@ pub fn page(title: &str, text: &str) -> io::Result<Outcome> {
             .and_then(|()| out.flush())
             .is_err()
         {
-            return Ok(Outcome::Gone);
+            return Ok(Outcome::Stopped(Stop::HungUp));
         }
-        match keys.next(&mut signals::take_resized) {
+        let mut check = || {
+            signals::pending_stop()
+                .map(Event::Stop)
+                .or_else(|| signals::take_resized().then_some(Event::Resize))
+        };
+        match keys.next(&mut check) {
             Event::Resize => {
                 if let Some((rows, cols)) = terminal_size() {
                     // On failure the error leaves through `screen`, which restores.
@@ -642,7 +672,8 @@ pub fn page(title: &str, text: &str) -> io::Result<Outcome> {
                     });
                 }
             }
-            Event::Gone => return Ok(Outcome::Gone),
+            Event::Gone => return Ok(Outcome::Stopped(Stop::HungUp)),
+            Event::Stop(stop) => return Ok(Outcome::Stopped(stop)),
         }
     }
 }
@@ -713,6 +744,26 @@ mod tests {
         p.resize(24, 40).unwrap();
         let r = p.row(p.top());
         assert!(r.start <= offset && offset <= r.end + 1, "{r:?} vs {offset}");
+    }
+
+    #[test]
+    fn resizing_back_and_forth_never_moves_the_place() {
+        let t = include_str!("../../assets/licenses/portsip-eula.txt");
+        let mut moved = Vec::new();
+        for top in 0..400 {
+            let mut p = Pager::new("T", t, 24, 80, false).unwrap();
+            p.scroll_to(top);
+            let first = p.row(p.top());
+            for _ in 0..3 {
+                for cols in [40, 120, 80] {
+                    p.resize(24, cols).unwrap();
+                }
+            }
+            if p.row(p.top()) != first {
+                moved.push(top);
+            }
+        }
+        assert!(moved.is_empty(), "the place moved from these tops: {moved:?}");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The typed question: only `yes` or `accept` accepts; nothing is accepted by default.
 
+use super::signals::{self, Stop};
 use std::io::{self, BufRead, Write};
 
 /// How many answers are asked for before the question counts as declined.
@@ -14,62 +15,126 @@ pub enum Answer {
     Accept,
     /// Typed `no` or `decline`.
     Decline,
-    /// Standard input ended (Ctrl-D) or the terminal went away.
+    /// Standard input ended (Ctrl-D).
     EndOfInput,
-    /// Three answers that were neither.
+    /// `MAX_ATTEMPTS` answers that were neither.
     TooManyTries,
 }
 
+/// What one typed line means: an answer, a wish to read the text again, or neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
+    Answer(Answer),
+    /// Typed `show` or `read`: page the text again. Never an answer, never a try.
+    ShowAgain,
+}
+
 /// What one typed line means.
-pub fn interpret(line: &str) -> Option<Answer> {
+pub fn interpret(line: &str) -> Option<Reply> {
     let word = line.trim();
-    if word.eq_ignore_ascii_case("yes") || word.eq_ignore_ascii_case("accept") {
-        Some(Answer::Accept)
-    } else if word.eq_ignore_ascii_case("no") || word.eq_ignore_ascii_case("decline") {
-        Some(Answer::Decline)
+    let is = |w: &str| word.eq_ignore_ascii_case(w);
+    if is("yes") || is("accept") {
+        Some(Reply::Answer(Answer::Accept))
+    } else if is("no") || is("decline") {
+        Some(Reply::Answer(Answer::Decline))
+    } else if is("show") || is("read") {
+        Some(Reply::ShowAgain)
     } else {
         None
     }
 }
 
-/// Asks whether the person accepts `title`, on the terminal (standard output and
-/// standard input, which the caller checked are terminals).
-pub fn ask(title: &str) -> Answer {
-    let bold = console::Style::new().bold();
-    let mut out = std::io::stdout();
-    let stdin = std::io::stdin();
-    for attempt in 1..=MAX_ATTEMPTS {
-        if attempt == 1 {
-            let _ = write!(
-                out,
-                "\nDo you accept the terms of the {}?\nType {} to accept or {} to decline: ",
-                bold.apply_to(title),
-                bold.apply_to("yes"),
-                bold.apply_to("no")
-            );
-        } else {
-            let _ = write!(
-                out,
-                "Please type {} to accept or {} to decline (answer {attempt} of {MAX_ATTEMPTS}): ",
-                bold.apply_to("yes"),
-                bold.apply_to("no")
-            );
+/// The question, asked on the terminal: `tries` counts the unclear answers so far
+/// (kept across a return to the text, so that reading again never adds a try).
+pub struct Question<'a> {
+    title: &'a str,
+    tries: usize,
+    asked: bool,
+    input: io::BufReader<TtyInput>,
+}
+
+impl<'a> Question<'a> {
+    /// A question about `title` (shown through `shown`).
+    pub fn new(title: &'a str) -> Question<'a> {
+        Question {
+            title,
+            tries: 0,
+            asked: false,
+            input: io::BufReader::with_capacity(MAX_ANSWER_BYTES, TtyInput),
         }
-        let _ = out.flush();
-        match read_answer(&mut stdin.lock(), MAX_ANSWER_BYTES) {
-            Ok(Line::Answer(line)) => {
-                if let Some(answer) = interpret(&line) {
-                    return answer;
-                }
+    }
+
+    /// Asks until a reply: an answer, or a wish to see the text again. `Err` when a
+    /// signal stopped the wait or the terminal went away.
+    pub fn ask(&mut self) -> Result<Reply, Stop> {
+        let bold = console::Style::new().bold();
+        let mut out = std::io::stdout();
+        loop {
+            if self.tries >= MAX_ATTEMPTS {
+                return Ok(Reply::Answer(Answer::TooManyTries));
             }
-            Ok(Line::TooLong) => {}
-            Ok(Line::End) | Err(_) => {
-                let _ = writeln!(out);
-                return Answer::EndOfInput;
+            if self.tries == 0 {
+                let again = if self.asked { "" } else { "\n" };
+                let _ = write!(
+                    out,
+                    "{again}Do you accept the terms of the {}? (Type {} to read it again.)\n\
+                     Type {} to accept or {} to decline: ",
+                    bold.apply_to(super::shown::Shown::new(self.title)),
+                    bold.apply_to("show"),
+                    bold.apply_to("yes"),
+                    bold.apply_to("no")
+                );
+            } else {
+                let _ = write!(
+                    out,
+                    "Please type {} to accept or {} to decline (answer {} of {MAX_ATTEMPTS}): ",
+                    bold.apply_to("yes"),
+                    bold.apply_to("no"),
+                    self.tries + 1
+                );
+            }
+            self.asked = true;
+            let _ = out.flush();
+            match read_answer(&mut self.input, MAX_ANSWER_BYTES) {
+                Ok(Line::Answer(line)) => match interpret(&line) {
+                    Some(reply) => return Ok(reply),
+                    None => self.tries += 1,
+                },
+                Ok(Line::TooLong) => self.tries += 1,
+                Ok(Line::End) => {
+                    let _ = writeln!(out);
+                    return Ok(Reply::Answer(Answer::EndOfInput));
+                }
+                Err(_) => {
+                    let _ = writeln!(out);
+                    return Err(signals::pending_stop().unwrap_or(Stop::HungUp));
+                }
             }
         }
     }
-    Answer::TooManyTries
+}
+
+/// Standard input, read through poll so that a signal is seen at once: a read
+/// returns an error when a signal asked the wait to stop.
+struct TtyInput;
+
+impl io::Read for TtyInput {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let stdin = rustix::stdio::stdin();
+        loop {
+            if signals::pending_stop().is_some() {
+                return Err(io::Error::other("stopped by a signal"));
+            }
+            if !super::keys::wait_readable(&stdin, 200)? {
+                continue;
+            }
+            match rustix::io::read(stdin, &mut *buf) {
+                Ok(n) => return Ok(n),
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
 }
 
 /// One line of input, as the question sees it.
@@ -133,10 +198,13 @@ mod tests {
     #[test]
     fn only_yes_or_accept_accepts() {
         for yes in ["yes\n", "  YES \r\n", "Accept", "\taccept\t"] {
-            assert_eq!(interpret(yes), Some(Answer::Accept), "{yes:?}");
+            assert_eq!(interpret(yes), Some(Reply::Answer(Answer::Accept)), "{yes:?}");
         }
         for no in ["no\n", "Decline", " NO "] {
-            assert_eq!(interpret(no), Some(Answer::Decline), "{no:?}");
+            assert_eq!(interpret(no), Some(Reply::Answer(Answer::Decline)), "{no:?}");
+        }
+        for again in ["show", " READ \n"] {
+            assert_eq!(interpret(again), Some(Reply::ShowAgain), "{again:?}");
         }
         for other in ["", "\n", "y", "yes please", "ok", "agree", "1", "true"] {
             assert_eq!(interpret(other), None, "{other:?}");

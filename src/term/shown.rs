@@ -34,6 +34,35 @@ pub fn write_shown(out: &mut impl std::io::Write, text: &str) -> std::io::Result
     out.write_all(&piece[..used])
 }
 
+/// Text from outside eula-gate (a license, a title, a notice), made safe for the
+/// terminal: whatever prints it goes through `shown`, so no character of it can act
+/// as a control sequence. `Display` writes it on one line (line feeds and tabs as
+/// spaces); `write_shown` lays it out whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shown<'a>(&'a str);
+
+impl<'a> Shown<'a> {
+    /// Wraps `text`, unchanged: it is made safe where it is drawn, without a copy.
+    pub fn new(text: &'a str) -> Shown<'a> {
+        Shown(text)
+    }
+
+    /// The text as it is, for laying out (widths, rows, search); never for printing.
+    pub fn raw(&self) -> &'a str {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write as _;
+        for c in self.0.chars().filter_map(shown) {
+            f.write_char(if c == '\n' || c == '\t' { ' ' } else { c })?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +83,11 @@ mod tests {
         let mut out = Vec::new();
         write_shown(&mut out, &text).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), sanitize(&text));
+    }
+
+    #[test]
+    fn shown_text_displays_on_one_line_without_controls() {
+        let s = Shown::new("a\x1b[2J\nb\t\u{202E}c").to_string();
+        assert_eq!(s, "a\u{241B}[2J b c");
     }
 }

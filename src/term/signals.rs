@@ -1,72 +1,129 @@
-//! Signals while the terminal is ours: Ctrl-C, SIGTERM and SIGHUP restore the
-//! terminal and end the process at once (nothing has been written yet); SIGWINCH
-//! only sets a flag for the pager; SIGABRT (an allocation that failed after all, or
-//! another fatal error) restores the terminal and exits 1 instead of dying of it.
+//! Signals while a person is being asked. The handlers only set flags: the waits
+//! (the pager's and the question's) poll with a timeout and look at them, so the
+//! terminal is put back by ordinary code on the way out, and the caller decides
+//! what the signal means. SIGABRT (an allocation that failed after all) is the one
+//! exception: abort does not return, so its handler puts the terminal back and ends
+//! the process with the status and words the caller gave at install time.
+//!
+//! `Handlers` owns all of it: dropping it restores the dispositions that were there
+//! before and the panic hook, so a library caller gets its process back as it was.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use super::tty;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicUsize, Ordering};
 
+/// Why the wait for a person stopped early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// The terminal went away (SIGHUP, end of the terminal, a read error).
+    HungUp,
+    /// Ctrl-C (SIGINT) or Ctrl-\ (SIGQUIT).
+    Interrupted,
+    /// SIGTERM.
+    Terminated,
+}
+
+/// What to do if the process aborts while the terminal is ours.
+#[derive(Debug, Clone, Copy)]
+pub struct OnAbort {
+    /// The exit status to end with.
+    pub code: i32,
+    /// The line written to standard error after the terminal is put back.
+    pub note: &'static str,
+}
+
+/// The signal that stopped the wait, as a number (0: none).
+static STOPPED_BY: AtomicI32 = AtomicI32::new(0);
 static RESIZED: AtomicBool = AtomicBool::new(false);
-static ALT_SCREEN: AtomicBool = AtomicBool::new(false);
-static HAVE_SAVED_MODE: AtomicBool = AtomicBool::new(false);
-// Written once, before HAVE_SAVED_MODE is set, and only read after it is.
-static mut SAVED_MODE: std::mem::MaybeUninit<libc::termios> = std::mem::MaybeUninit::uninit();
+static ABORT_CODE: AtomicI32 = AtomicI32::new(1);
+static ABORT_NOTE: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
+static ABORT_NOTE_LEN: AtomicUsize = AtomicUsize::new(0);
 
-/// Exit status for a hang-up: the terminal went away, nobody agreed.
-pub const HANGUP_EXIT: i32 = 3;
-/// Exit status for Ctrl-C.
-pub const INTERRUPT_EXIT: i32 = 130;
-/// Exit status for an abort: a runtime error, not a signal death.
-pub const ABORT_EXIT: i32 = 1;
+type PanicHook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
 
-/// Installs the handlers for SIGINT, SIGTERM, SIGHUP, SIGABRT and SIGWINCH.
-pub fn install() {
-    // SAFETY: the handlers only call async-signal-safe functions (write, tcsetattr,
-    // _exit) and touch atomics.
-    unsafe {
-        for (signal, handler) in [
-            (
-                libc::SIGINT,
-                on_exit_signal as extern "C" fn(libc::c_int) as libc::sighandler_t,
-            ),
-            (
-                libc::SIGTERM,
-                on_exit_signal as extern "C" fn(libc::c_int) as libc::sighandler_t,
-            ),
-            (
-                libc::SIGHUP,
-                on_exit_signal as extern "C" fn(libc::c_int) as libc::sighandler_t,
-            ),
-            (
-                libc::SIGABRT,
-                on_exit_signal as extern "C" fn(libc::c_int) as libc::sighandler_t,
-            ),
+/// The handlers for SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGWINCH and SIGABRT and a
+/// panic hook that restores the terminal, installed for as long as this lives.
+pub struct Handlers {
+    previous: Vec<(libc::c_int, libc::sigaction)>,
+    panic_hook: Option<Arc<PanicHook>>,
+}
+
+impl Handlers {
+    /// Installs the handlers and the panic hook, remembering what was there.
+    pub fn install(on_abort: OnAbort) -> Handlers {
+        STOPPED_BY.store(0, Ordering::SeqCst);
+        RESIZED.store(false, Ordering::SeqCst);
+        ABORT_CODE.store(on_abort.code, Ordering::SeqCst);
+        ABORT_NOTE_LEN.store(on_abort.note.len(), Ordering::SeqCst);
+        ABORT_NOTE.store(on_abort.note.as_ptr().cast_mut(), Ordering::SeqCst);
+        let mut previous = Vec::with_capacity(6);
+        let flag = on_stop as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        let table = [
+            (libc::SIGINT, flag),
+            (libc::SIGQUIT, flag),
+            (libc::SIGTERM, flag),
+            (libc::SIGHUP, flag),
             (
                 libc::SIGWINCH,
                 on_resize as extern "C" fn(libc::c_int) as libc::sighandler_t,
             ),
-        ] {
-            let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = handler;
-            libc::sigemptyset(&mut action.sa_mask);
-            // No SA_RESTART: a resize must wake the pager's poll.
-            action.sa_flags = 0;
-            libc::sigaction(signal, &action, std::ptr::null_mut());
+            (
+                libc::SIGABRT,
+                on_abort_signal as extern "C" fn(libc::c_int) as libc::sighandler_t,
+            ),
+        ];
+        for (signal, handler) in table {
+            // SAFETY: sigaction is plain data; zeroed is a valid empty action. The
+            // handlers only touch atomics and make async-signal-safe system calls.
+            // No SA_RESTART: a signal must wake the poll that waits for a key.
+            unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = handler;
+                libc::sigemptyset(&mut action.sa_mask);
+                let mut old: libc::sigaction = std::mem::zeroed();
+                if libc::sigaction(signal, &action, &mut old) == 0 {
+                    previous.push((signal, old));
+                }
+            }
+        }
+        let chained: Arc<PanicHook> = Arc::new(std::panic::take_hook());
+        let inner = Arc::clone(&chained);
+        std::panic::set_hook(Box::new(move |info| {
+            tty::restore_now();
+            inner(info);
+        }));
+        Handlers {
+            previous,
+            panic_hook: Some(chained),
         }
     }
 }
 
-/// Remembers the terminal mode to restore on the way out (call before changing it).
-pub fn save_terminal_mode(mode: &libc::termios) {
-    if !HAVE_SAVED_MODE.load(Ordering::SeqCst) {
-        // SAFETY: written once, before the flag that lets the handler read it.
-        unsafe { (*std::ptr::addr_of_mut!(SAVED_MODE)).write(*mode) };
-        HAVE_SAVED_MODE.store(true, Ordering::SeqCst);
+impl Drop for Handlers {
+    fn drop(&mut self) {
+        for (signal, old) in self.previous.drain(..).rev() {
+            // SAFETY: `old` is the action sigaction gave back for this signal.
+            unsafe { libc::sigaction(signal, &old, std::ptr::null_mut()) };
+        }
+        if let Some(chained) = self.panic_hook.take() {
+            // Our hook holds the other reference to the previous one: drop it first.
+            drop(std::panic::take_hook());
+            match Arc::try_unwrap(chained) {
+                Ok(previous) => std::panic::set_hook(previous),
+                Err(shared) => std::panic::set_hook(Box::new(move |info| shared(info))),
+            }
+        }
     }
 }
 
-/// Notes whether the alternate screen is in use, so that the way out can leave it.
-pub fn set_alternate_screen(active: bool) {
-    ALT_SCREEN.store(active, Ordering::SeqCst);
+/// Whether a signal asked the wait to stop, and which.
+pub fn pending_stop() -> Option<Stop> {
+    match STOPPED_BY.load(Ordering::SeqCst) {
+        0 => None,
+        libc::SIGTERM => Some(Stop::Terminated),
+        libc::SIGHUP => Some(Stop::HungUp),
+        _ => Some(Stop::Interrupted),
+    }
 }
 
 /// Whether the terminal was resized since the last call.
@@ -74,74 +131,27 @@ pub fn take_resized() -> bool {
     RESIZED.swap(false, Ordering::SeqCst)
 }
 
-/// Puts the terminal back as it was: main screen, visible cursor, saved mode.
-/// Async-signal-safe, so the handlers and the panic hook share it.
-pub fn restore_terminal() {
-    if ALT_SCREEN.swap(false, Ordering::SeqCst) {
-        write_stdout(b"\x1b[0m\x1b[?25h\x1b[?1049l");
-    }
-    if HAVE_SAVED_MODE.load(Ordering::SeqCst) {
-        // SAFETY: SAVED_MODE was initialized before the flag was set.
-        unsafe {
-            let mode = (*std::ptr::addr_of!(SAVED_MODE)).assume_init_ref();
-            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, mode);
-        }
-    }
-}
-
-fn write_stdout(bytes: &[u8]) {
-    // SAFETY: write(2) on a valid slice; a failure is ignored on the way out.
-    unsafe { libc::write(libc::STDOUT_FILENO, bytes.as_ptr().cast(), bytes.len()) };
-}
-
-extern "C" fn on_exit_signal(signal: libc::c_int) {
-    restore_terminal();
-    let (code, note): (i32, &[u8]) = match signal {
-        libc::SIGINT => (
-            INTERRUPT_EXIT,
-            b"\r\neula-gate: interrupted; nothing was written\n",
-        ),
-        libc::SIGHUP => (
-            HANGUP_EXIT,
-            b"\r\neula-gate: the terminal went away; the license was not accepted\n",
-        ),
-        libc::SIGABRT => (
-            ABORT_EXIT,
-            b"\r\neula-gate: stopped by a fatal error (most likely out of memory); the terminal \
-              was restored; try again with more memory, or with --plain\n",
-        ),
-        _ => (128 + signal, b"\r\neula-gate: terminated; nothing was written\n"),
-    };
-    // SAFETY: write(2) and _exit(2) are async-signal-safe.
-    unsafe {
-        libc::write(libc::STDERR_FILENO, note.as_ptr().cast(), note.len());
-        libc::_exit(code);
-    }
+extern "C" fn on_stop(signal: libc::c_int) {
+    // The first signal decides; a second Ctrl-C does not turn SIGTERM into another.
+    let _ = STOPPED_BY.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
 }
 
 extern "C" fn on_resize(_: libc::c_int) {
     RESIZED.store(true, Ordering::SeqCst);
 }
 
-/// Restores the terminal before a panic message is printed.
-pub fn install_panic_hook() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        restore_terminal();
-        default(info);
-    }));
-}
-
-/// Holds SIGINT, SIGTERM and SIGHUP back from here on: once consent is given the
-/// receipt is written whole, and a late Ctrl-C must not claim "nothing was written".
-pub fn hold_exit_signals() {
-    // SAFETY: plain signal-set manipulation on a local set.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-            libc::sigaddset(&mut set, signal);
-        }
-        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+extern "C" fn on_abort_signal(_: libc::c_int) {
+    tty::restore_now();
+    let (note, len) = (
+        ABORT_NOTE.load(Ordering::SeqCst),
+        ABORT_NOTE_LEN.load(Ordering::SeqCst),
+    );
+    if !note.is_null() {
+        // SAFETY: the pointer and length are those of the &'static str given to
+        // `install`, stored before the handler was installed.
+        let note = unsafe { std::slice::from_raw_parts(note.cast_const(), len) };
+        let _ = rustix::io::write(rustix::stdio::stderr(), note);
     }
+    // SAFETY: _exit is async-signal-safe and does not return.
+    unsafe { libc::_exit(ABORT_CODE.load(Ordering::SeqCst)) };
 }
