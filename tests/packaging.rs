@@ -993,7 +993,11 @@ fn the_rpms_build_with_rpmbuild_carry_their_metadata_and_pass_rpmlint() {
     };
     assert_eq!(field(&info, "Name"), "eula-gate");
     assert_eq!(field(&info, "Version"), env!("CARGO_PKG_VERSION"));
-    assert_eq!(field(&info, "License"), "MIT OR Apache-2.0");
+    // eula-gate's own license first, then those of the crates linked in.
+    assert!(
+        field(&info, "License").starts_with("(MIT OR Apache-2.0) AND "),
+        "{info}"
+    );
     let demo_info = rpm_query(&rpms.demo, &["-i"]);
     assert_eq!(field(&demo_info, "License"), "MIT OR Apache-2.0");
     assert_eq!(field(&demo_info, "Architecture"), "noarch");
@@ -1704,4 +1708,62 @@ fn deb_without_any_terminal_and_stdin_left_open_the_install_never_hangs() {
     assert_ne!(r.code(), 0);
     r.stderr_has("nobody could be asked");
     assert!(!root.demo_installed());
+}
+
+/// The Rust crates linked into the binary, as cargo resolves them from Cargo.lock:
+/// `(name, version, license)`; build-time-only crates (proc macros) are not linked.
+fn linked_crates() -> Vec<(String, String, String)> {
+    let out = Command::new(env!("CARGO"))
+        .args([
+            "tree",
+            "-e",
+            "normal,no-proc-macro",
+            "--prefix",
+            "none",
+            "-f",
+            "{p} {l}",
+        ])
+        .args(["--locked", "--offline"])
+        .current_dir(repo(""))
+        .output()
+        .expect("cargo runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut crates: Vec<(String, String, String)> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.trim_end_matches(" (*)"))
+        .filter(|l| !l.starts_with("eula-gate "))
+        .map(|l| {
+            let mut parts = l.splitn(3, ' ');
+            let name = parts.next().unwrap().to_owned();
+            let version = parts.next().unwrap().trim_start_matches('v').to_owned();
+            (name, version, parts.next().unwrap_or("").to_owned())
+        })
+        .collect();
+    crates.sort();
+    crates.dedup();
+    crates
+}
+
+#[test]
+fn the_deb_copyright_and_the_rpm_spec_name_every_crate_linked_into_the_binary() {
+    let crates = linked_crates();
+    assert!(crates.len() > 10, "{crates:?}");
+    let copyright = std::fs::read_to_string(repo("packaging/deb/eula-gate/copyright")).unwrap();
+    let spec = std::fs::read_to_string(repo("packaging/rpm/eula-gate.spec")).unwrap();
+    for (name, version, license) in &crates {
+        let line = format!("  {name} {version}: {license}\n");
+        assert!(copyright.contains(&line), "copyright lacks {line:?}");
+        let provides = format!("Provides:       bundled(crate({name})) = {version}\n");
+        assert!(spec.contains(&provides), "spec lacks {provides:?}");
+    }
+    // And nothing that is no longer linked.
+    assert_eq!(spec.matches("bundled(crate(").count(), crates.len());
+    let listed = copyright
+        .lines()
+        .skip_while(|l| !l.contains("Statically linked into"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .count();
+    assert_eq!(listed, crates.len());
 }
