@@ -303,23 +303,11 @@ fn roff(text: &str) -> String {
         .join("\n")
 }
 
-/// SOURCE_DATE_EPOCH as YYYY-MM-DD (UTC), or nothing.
+/// SOURCE_DATE_EPOCH as YYYY-MM-DD (UTC), or nothing: the receipt's own clock.
 fn build_date() -> String {
-    let Some(secs) = std::env::var("SOURCE_DATE_EPOCH")
+    std::env::var("SOURCE_DATE_EPOCH")
         .ok()
-        .and_then(|s| s.trim().parse::<i64>().ok())
-    else {
-        return String::new();
-    };
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-    let z = secs.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .map(|secs| eula_gate::receipt::utc_timestamp(secs)[..10].to_owned())
+        .unwrap_or_default()
 }

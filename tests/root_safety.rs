@@ -274,6 +274,22 @@ fn a_system_receipt_counts_for_users_only_in_a_directory_that_root_owns_all_the_
 
 // ---- 3: receipts are never opened through a link ----
 
+/// Makes a FIFO at `fifo` and a thread blocked opening it for writing: opening the
+/// FIFO for reading would wake it, which the receiver then reports.
+fn writer_blocked_on(fifo: &Path) -> (std::thread::JoinHandle<()>, std::sync::mpsc::Receiver<()>) {
+    let c = std::ffi::CString::new(s(fifo)).unwrap();
+    // SAFETY: mkfifo with a valid C string.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    let (woke_tx, woke) = std::sync::mpsc::channel();
+    let fifo = fifo.to_path_buf();
+    let writer = std::thread::spawn(move || {
+        let opened = std::fs::OpenOptions::new().write(true).open(&fifo);
+        let _ = woke_tx.send(());
+        drop(opened);
+    });
+    (writer, woke)
+}
+
 #[test]
 fn a_symlinked_receipt_is_invalid_and_its_target_is_never_opened() {
     let env = Env::new();
@@ -281,18 +297,7 @@ fn a_symlinked_receipt_is_invalid_and_its_target_is_never_opened() {
     std::fs::create_dir_all(&dir).unwrap();
     // A FIFO with a writer blocked in open(2): opening it for reading would wake it.
     let fifo = env.path("fifo");
-    let c = std::ffi::CString::new(s(&fifo)).unwrap();
-    // SAFETY: mkfifo with a valid C string.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
-    let (woke_tx, woke) = std::sync::mpsc::channel();
-    let writer = {
-        let fifo = fifo.clone();
-        std::thread::spawn(move || {
-            let opened = std::fs::OpenOptions::new().write(true).open(&fifo);
-            let _ = woke_tx.send(());
-            drop(opened);
-        })
-    };
+    let (writer, woke) = writer_blocked_on(&fifo);
     symlink(&fifo, dir.join("portsip-pbx.json")).unwrap();
     let r = run(gate_in(&env, &["verify"]));
     r.expect_code(7).stderr_has("symbolic link");
@@ -764,18 +769,7 @@ fn a_fifo_at_the_receipt_path_is_never_opened() {
     let dir = env.receipts();
     std::fs::create_dir_all(&dir).unwrap();
     let fifo = dir.join("portsip-pbx.json");
-    let c = std::ffi::CString::new(s(&fifo)).unwrap();
-    // SAFETY: mkfifo with a valid C string.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
-    let (woke_tx, woke) = std::sync::mpsc::channel();
-    let writer = {
-        let fifo = fifo.clone();
-        std::thread::spawn(move || {
-            let opened = std::fs::OpenOptions::new().write(true).open(&fifo);
-            let _ = woke_tx.send(());
-            drop(opened);
-        })
-    };
+    let (writer, woke) = writer_blocked_on(&fifo);
     run(gate_in(&env, &["verify"]))
         .expect_code(7)
         .stderr_has("not a regular file");
