@@ -475,7 +475,12 @@ fn accept(args: AcceptArgs) -> Result<()> {
         non_interactive: args.non_interactive,
         plain: args.plain,
     };
-    gate::accept(&product, &license, &locations, &options, &hint).map(|_| ())
+    let accepted = gate::accept(&product, &license, &locations, &options, &hint)?;
+    for warning in &accepted.warnings {
+        say(warning);
+    }
+    say(&accepted.message);
+    Ok(())
 }
 
 fn verify(args: &VerifyArgs) -> Result<()> {

@@ -108,6 +108,25 @@ impl Error {
         matches!(self, Error::Quiet(_))
     }
 
+    /// The same error with `warnings` (one per line) before its message, so that a
+    /// caller who shows the error shows them too.
+    pub fn after_warnings(self, warnings: &[String]) -> Error {
+        if warnings.is_empty() {
+            return self;
+        }
+        let with = |m: String| format!("{}\n{m}", warnings.join("\n"));
+        match self {
+            Error::Runtime(m) => Error::Runtime(with(m)),
+            Error::Usage(m) => Error::Usage(with(m)),
+            Error::Declined(m) => Error::Declined(with(m)),
+            Error::NobodyToAsk(m) => Error::NobodyToAsk(with(m)),
+            Error::NoReceipt(m) => Error::NoReceipt(with(m)),
+            Error::LicenseChanged(m) => Error::LicenseChanged(with(m)),
+            Error::InvalidReceipt(m) => Error::InvalidReceipt(with(m)),
+            other => other,
+        }
+    }
+
     /// Builds a runtime error about `path` from an I/O error, with the next step.
     pub fn io(action: &str, path: &std::path::Path, err: &std::io::Error, next: &str) -> Error {
         Error::Runtime(format!(

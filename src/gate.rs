@@ -5,7 +5,6 @@ use crate::Hint;
 use crate::error::{ABORT_NOTE, EXIT_RUNTIME};
 use crate::error::{Error, Result};
 use crate::license::{License, shown, shown_path};
-use crate::output::say;
 use crate::product::{Digest, Product};
 use crate::receipt::{Acceptance, AcceptedBy, Method, now_timestamp, to_file_bytes};
 use crate::store::Locations;
@@ -28,13 +27,18 @@ pub struct AcceptOptions {
     pub plain: bool,
 }
 
-/// How `accept` ended well.
+/// How `accept` ended well. The library prints nothing: `message` and `warnings` are
+/// for the caller to show (the binary writes them to stderr).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Accepted {
-    /// A valid receipt already existed.
-    Already { receipt: PathBuf },
-    /// Consent was recorded now.
-    Now { receipt: PathBuf, method: Method },
+pub struct Accepted {
+    /// The receipt that holds the acceptance.
+    pub receipt: PathBuf,
+    /// How consent was given now; `None` when a valid receipt already existed.
+    pub recorded: Option<Method>,
+    /// The one line to tell a person what happened.
+    pub message: String,
+    /// What to pass on besides, shown before `message` (a value that was not consent).
+    pub warnings: Vec<String>,
 }
 
 /// Runs the gate for `product` and `license`. `hint` spells the commands that reach
@@ -63,28 +67,33 @@ pub fn accept(
     // 1. A valid receipt for this exact text: done, silently but for one line.
     let report = verify::verify(product, &license.sha256, locations)?;
     if report.status == Status::Accepted {
-        say(&format!(
+        let message = format!(
             "{} already accepted for {product} on {} ({})",
             license.title,
             shown(report.accepted_at.as_deref().unwrap_or("an earlier date")),
             shown_path(&report.receipt)
-        ));
-        return Ok(Accepted::Already {
+        );
+        return Ok(Accepted {
             receipt: report.receipt,
+            recorded: None,
+            message,
+            warnings: Vec::new(),
         });
     }
     // 2. The flag, pinned or not (a pin was checked in step 0).
     if options.accept_flag.is_some() {
-        return record(product, license, locations, Method::Flag, None);
+        return record(product, license, locations, Method::Flag, None, Vec::new());
     }
+    // Warnings go with whatever comes next: the outcome, the pager's notice, an error.
+    let mut warnings = Vec::new();
     // 3. The environment, which must name this product.
     if let Some(value) = std::env::var_os(ACCEPT_ENV) {
         let value = value.to_string_lossy();
         if env_names_product(&value, product.as_str()) {
-            return record(product, license, locations, Method::Env, None);
+            return record(product, license, locations, Method::Env, None, warnings);
         }
         if !value.trim().is_empty() {
-            say(&format!(
+            warnings.push(format!(
                 "warning: {ACCEPT_ENV}=\"{}\" does not name {product}, so it is not consent to its \
                  license; set {ACCEPT_ENV}={product} to accept it",
                 shown(&value)
@@ -94,19 +103,23 @@ pub fn accept(
     // 4. A person at a terminal.
     let cannot_ask = why_nobody_can_be_asked(options);
     if cannot_ask.is_none() {
-        let notice = (report.status == Status::LicenseChanged).then(|| {
-            format!(
+        let mut notices: Vec<String> = warnings.clone();
+        if report.status == Status::LicenseChanged {
+            notices.push(format!(
                 "Changed since it was accepted on {}: please review it again",
                 shown(report.accepted_at.as_deref().unwrap_or("an earlier date"))
-            )
-        });
-        let (read_to_end, hold) = show_and_ask(license, options, notice.as_deref())?;
+            ));
+        }
+        let notice = (!notices.is_empty()).then(|| notices.join("; "));
+        let (read_to_end, hold) =
+            show_and_ask(license, options, notice.as_deref()).map_err(|e| e.after_warnings(&warnings))?;
         let accepted = record(
             product,
             license,
             locations,
             Method::Interactive,
             Some(read_to_end),
+            warnings,
         );
         // Signals stayed handled while the receipt was written; now they are the caller's.
         drop(hold);
@@ -121,7 +134,8 @@ pub fn accept(
         reason = cannot_ask.unwrap_or_default(),
         show = hint.command("show"),
         accept = hint.command(""),
-    )))
+    ))
+    .after_warnings(&warnings))
 }
 
 /// Whether the comma-separated list in `value` names `product`. Spaces and tabs
@@ -207,6 +221,7 @@ fn record(
     locations: &Locations,
     method: Method,
     read_to_end: Option<bool>,
+    warnings: Vec<String>,
 ) -> Result<Accepted> {
     let acceptance = Acceptance {
         product,
@@ -217,14 +232,22 @@ fn record(
         read_to_end,
     };
     let bytes = to_file_bytes(&acceptance.to_receipt());
-    let receipt = locations.primary.write_atomically(product, &bytes)?;
-    say(&format!(
+    let receipt = locations
+        .primary
+        .write_atomically(product, &bytes)
+        .map_err(|e| e.after_warnings(&warnings))?;
+    let message = format!(
         "accepted the {} for {product} ({}); receipt: {}",
         license.title,
         method.as_str(),
         shown_path(&receipt)
-    ));
-    Ok(Accepted::Now { receipt, method })
+    );
+    Ok(Accepted {
+        receipt,
+        recorded: Some(method),
+        message,
+        warnings,
+    })
 }
 
 #[cfg(test)]
