@@ -2,7 +2,11 @@
 //! hashed receipt that installers, package scripts and services can check.
 //!
 //! A Rust installer can call the gate directly: [`gate::accept`] runs the decision
-//! in the contract's order and [`verify::verify`] checks a receipt.
+//! in the contract's order and [`verify::verify`] checks a receipt. The library
+//! prints nothing (the outcome carries the message and any warnings), takes only
+//! valid values ([`Product`], [`Digest`]), and puts back every signal handler, the
+//! signal mask, the panic hook and the terminal it used. `examples/installer.rs`
+//! shows the whole use.
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod cli;
