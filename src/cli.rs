@@ -109,6 +109,7 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     after_help = after_help(),
     args_conflicts_with_subcommands = true
 )]
+#[allow(missing_docs)] // clap turns doc comments on fields into help text: the fields are the options
 pub struct Cli {
     /// The options of the gate, which runs when no command is given.
     #[command(flatten)]
@@ -139,6 +140,7 @@ pub struct Target {
 
 /// Options of `accept` (and of `eula-gate` with no command).
 #[derive(Debug, Args, Default)]
+#[allow(missing_docs)] // clap turns doc comments on fields into help text: the fields are the options
 pub struct AcceptArgs {
     #[command(flatten)]
     pub target: Target,
@@ -170,6 +172,7 @@ pub struct TextArgs {
 /// `--receipt-dir` that the gate's messages repeat in the `eula-gate show` command
 /// they suggest, so that it can be copied as it is; neither changes the text shown.
 #[derive(Debug, Args)]
+#[allow(missing_docs)] // clap turns doc comments on fields into help text: the fields are the options
 pub struct ShowArgs {
     #[command(flatten)]
     pub text: TextArgs,
@@ -220,6 +223,7 @@ pub enum Command {
 
 /// Shells that `completions` writes for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[allow(missing_docs)] // clap turns doc comments on fields into help text: the fields are the options
 pub enum CompletionShell {
     Bash,
     Zsh,
@@ -228,6 +232,7 @@ pub enum CompletionShell {
 
 /// Options of `verify`.
 #[derive(Debug, Args)]
+#[allow(missing_docs)] // clap turns doc comments on fields into help text: the fields are the options
 pub struct VerifyArgs {
     #[command(flatten)]
     pub target: Target,

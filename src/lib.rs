@@ -8,12 +8,15 @@
 //! signal mask, the panic hook and the terminal it used. `examples/installer.rs`
 //! shows the whole use.
 #![deny(clippy::undocumented_unsafe_blocks)]
+#![deny(missing_docs)]
 
+#[doc(hidden)] // the binary's command line, not an API
 pub mod cli;
 pub mod error;
 pub mod gate;
 pub mod license;
 mod normalize;
+#[doc(hidden)] // the binary's streams
 pub mod output;
 pub mod product;
 pub mod receipt;

@@ -7,7 +7,10 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NormalizeError {
     /// The bytes are not UTF-8; `offset` is the first byte that is not.
-    NotUtf8 { offset: usize },
+    NotUtf8 {
+        /// The first byte that is not UTF-8.
+        offset: usize,
+    },
     /// Nothing but blanks and line ends.
     Empty,
     /// Another byte order mark right after the one that is removed: the normal form

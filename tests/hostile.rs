@@ -301,7 +301,7 @@ fn symlinks_at_temp_names_are_never_written_through() {
 #[test]
 fn as_root_an_unsafe_receipt_directory_is_refused() {
     if !is_root() {
-        eprintln!("skipped: the directory checks apply to root; run the suite as root (CI does)");
+        common::not_run("the directory checks apply to root; run the suite as root (CI does)");
         return;
     }
     let env = Env::new();
@@ -399,7 +399,7 @@ fn a_read_only_directory_fails_with_exit_1_and_keeps_the_old_receipt() {
 #[test]
 fn a_full_disk_fails_with_exit_1_and_keeps_the_old_receipt() {
     if !is_root() {
-        eprintln!("skipped: filling a disk needs a tmpfs mount (root); CI runs as root");
+        common::not_run("filling a disk needs a tmpfs mount (root); CI runs as root");
         return;
     }
     let env = Env::new();
@@ -809,6 +809,7 @@ fn path_tricks_in_product_names_are_usage_errors() {
 #[test]
 fn a_receipt_directory_with_an_owner_check_passes_for_root_owned_0755() {
     if !is_root() {
+        common::not_run("the receipt directory's owner is checked as root");
         return;
     }
     let env = Env::new();

@@ -267,7 +267,7 @@ fn the_systemd_drop_in_verifies_in_exec_start_pre() {
         );
     }
     if Command::new("systemd-analyze").arg("--version").output().is_err() {
-        eprintln!("skipped systemd-analyze verify: systemd-analyze is not installed");
+        common::not_run("systemd-analyze verify: systemd-analyze is not installed");
         return;
     }
     let env = Env::new();
@@ -1173,7 +1173,7 @@ fn the_rpms_install_into_a_throwaway_root_and_pre_gates_the_demo() {
 #[test]
 fn the_rpm_demo_pinned_to_another_text_never_records_the_installed_gates_text() {
     if !is_root() {
-        eprintln!("skipped: rpm --root runs scriptlets in a chroot, which needs root (CI runs as root)");
+        common::not_run("rpm --root runs scriptlets in a chroot, which needs root (CI runs as root)");
         return;
     }
     let env = Env::new();
