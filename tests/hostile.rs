@@ -28,19 +28,7 @@ fn gate_from(program: &Path, dir: &Path, args: &[&str]) -> Command {
     cmd.env("EULA_GATE_RECEIPT_DIR", dir)
         .args(args)
         .stdin(Stdio::null());
-    // SAFETY: setrlimit is async-signal-safe; runs in the child before exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: 256 << 20,
-                rlim_max: 256 << 20,
-            };
-            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    common::limit(&mut cmd, libc::RLIMIT_AS, 256 << 20);
     cmd
 }
 

@@ -4,7 +4,7 @@ mod common;
 
 use common::Env;
 use common::pty::Pty;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;
 
 fn gate_on_pty(env: &Env, args: &[&str], vars: &[(&str, &str)], rows: u16, cols: u16) -> Pty {
@@ -640,19 +640,7 @@ fn colours_are_used_when_allowed() {
 /// The gate on a pseudo-terminal with its address space capped at `limit` MiB.
 fn gate_on_pty_with_memory(env: &Env, args: &[&str], limit_mib: u64, rows: u16, cols: u16) -> Pty {
     let mut cmd = gate_cmd(env, args, &[]);
-    // SAFETY: setrlimit is async-signal-safe; runs in the child before exec.
-    unsafe {
-        cmd.pre_exec(move || {
-            let limit = libc::rlimit {
-                rlim_cur: limit_mib << 20,
-                rlim_max: limit_mib << 20,
-            };
-            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    common::limit(&mut cmd, libc::RLIMIT_AS, limit_mib << 20);
     Pty::spawn(cmd, rows, cols)
 }
 

@@ -521,19 +521,7 @@ fn a_file_size_limit_is_exit_1_with_the_old_receipt_kept_and_no_temp_left() {
     run(accept(&a)).expect_code(0);
     let before = std::fs::read(env.receipt("p")).unwrap();
     let mut limited = accept(&b);
-    // SAFETY: setrlimit is async-signal-safe; runs in the child before exec.
-    unsafe {
-        limited.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: 64,
-                rlim_max: 64,
-            };
-            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    common::limit(&mut limited, libc::RLIMIT_FSIZE, 64);
     let out = limited.output().unwrap();
     assert_eq!(
         out.status.signal(),
@@ -796,19 +784,7 @@ fn too_little_memory_for_a_large_license_is_exit_1_never_an_abort() {
     for mib in (40..=90).step_by(5) {
         let mut cmd = gate_in(&env, &["hash", "--license", s(&big)]);
         let limit = mib << 20;
-        // SAFETY: setrlimit is async-signal-safe; runs in the child before exec.
-        unsafe {
-            cmd.pre_exec(move || {
-                let l = libc::rlimit {
-                    rlim_cur: limit,
-                    rlim_max: limit,
-                };
-                if libc::setrlimit(libc::RLIMIT_AS, &l) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
+        common::limit(&mut cmd, libc::RLIMIT_AS, limit);
         let out = cmd.output().unwrap();
         assert_eq!(
             out.status.signal(),

@@ -143,6 +143,25 @@ pub fn not_run(why: &str) {
     eprintln!("not run: {why}");
 }
 
+/// Caps `resource` (`libc::RLIMIT_AS`, `libc::RLIMIT_FSIZE`, ...) at `bytes` in the
+/// child that `cmd` starts, before it execs.
+pub fn limit(cmd: &mut std::process::Command, resource: libc::__rlimit_resource_t, bytes: u64) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit is async-signal-safe; runs in the child before exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: bytes,
+            };
+            if libc::setrlimit(resource, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
 /// Whether the suite runs as root (CI does).
 pub fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
