@@ -51,15 +51,6 @@ pub const EXIT_TERMINATED: u8 = 143;
 /// Exit status: usage error.
 pub const EXIT_USAGE: u8 = 2;
 
-/// The exit-code table as `--help` shows it.
-pub fn exit_codes_help() -> String {
-    let mut out = String::from("Exit codes:\n");
-    for (code, meaning) in EXIT_CODES {
-        out.push_str(&format!("  {code:<4} {meaning}\n"));
-    }
-    out
-}
-
 /// Everything that ends a run without success. Each message names what failed and
 /// what to do next.
 #[derive(Debug)]

@@ -335,6 +335,7 @@ fn remove_abandoned_temps(dir: &OwnedFd, product: &str) {
     let Ok(entries) = rustix::fs::Dir::read_from(dir) else {
         return;
     };
+    let euid = rustix::process::geteuid().as_raw();
     for entry in entries.flatten() {
         let Ok(name) = entry.file_name().to_str() else {
             continue;
@@ -347,14 +348,14 @@ fn remove_abandoned_temps(dir: &OwnedFd, product: &str) {
             continue;
         };
         if !rustix::fs::fstat(&fd)
-            .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile)
+            .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::RegularFile && st.st_uid == euid)
         {
             continue;
         }
         if rustix::fs::flock(&fd, FlockOperation::NonBlockingLockExclusive).is_err() {
             continue;
         }
-        // Locked and still under that name: nobody can be writing it.
+        // Ours, locked and still under that name: nobody can be writing it.
         if trusted_path::is_same_file(dir, name, &fd) {
             let _ = rustix::fs::unlinkat(dir, name, AtFlags::empty());
         }
