@@ -85,10 +85,12 @@ fn process_state() -> Vec<(String, Vec<u8>)> {
     state
 }
 
-/// The installer: its own SIGINT handler, SIGHUP ignored, SIGUSR1 blocked and its
-/// own panic hook; then the gate; then a look at what is left.
+/// The installer: its own SIGINT handler, SIGHUP ignored, SIGUSR1 and SIGQUIT blocked
+/// (the gate unblocks SIGQUIT while it asks) and its own panic hook; then the gate;
+/// then a look at what is left.
 fn installer() -> ! {
-    // SAFETY: installs a handler that does nothing, ignores SIGHUP, blocks SIGUSR1.
+    // SAFETY: installs a handler that does nothing, ignores SIGHUP, blocks SIGUSR1
+    // and SIGQUIT.
     unsafe {
         libc::signal(
             libc::SIGINT,
@@ -98,6 +100,7 @@ fn installer() -> ! {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
         libc::sigaddset(&mut set, libc::SIGUSR1);
+        libc::sigaddset(&mut set, libc::SIGQUIT);
         libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
     }
     let tag = std::process::id();

@@ -326,6 +326,39 @@ fn ctrl_backslash_in_the_pager_or_at_the_question_is_ctrl_c() {
     assert!(!env.receipt("portsip-pbx").exists());
 }
 
+/// Ctrl-C, Ctrl-\, SIGTERM and a hang-up work also when whoever started the gate
+/// blocked them (a blocked SIGQUIT once left the question waiting forever).
+#[test]
+fn signals_blocked_by_the_parent_still_stop_the_gate() {
+    const HANDLED: &[libc::c_int] = &[libc::SIGINT, libc::SIGQUIT, libc::SIGTERM, libc::SIGHUP];
+    let env = Env::new();
+    let blocked = |args: &[&str]| {
+        let mut cmd = gate_cmd(&env, args, &[]);
+        common::block_signals(&mut cmd, HANDLED);
+        Pty::spawn(cmd, 24, 80)
+    };
+    for (key, code) in [([0x1cu8], 130), ([3u8], 130)] {
+        let mut pty = blocked(&[]);
+        pty.expect_screen("lines 1-22 of");
+        pty.send(key);
+        assert_exit(pty.wait(), code);
+        assert_terminal_restored(&mut pty);
+        let mut pty = blocked(&["--plain"]);
+        pty.expect("to decline: ");
+        pty.send(key);
+        assert_exit(pty.wait(), code);
+    }
+    let mut pty = blocked(&[]);
+    pty.expect_screen("lines 1-22 of");
+    pty.signal(libc::SIGTERM);
+    assert_exit(pty.wait(), 143);
+    assert_terminal_restored(&mut pty);
+    let mut pty = blocked(&["--plain"]);
+    pty.expect("to decline: ");
+    assert_exit(pty.hang_up(), 3);
+    assert!(!env.receipt("portsip-pbx").exists());
+}
+
 #[test]
 fn sigterm_at_the_question_exits_143_and_writes_nothing() {
     let env = Env::new();

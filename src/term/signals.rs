@@ -5,8 +5,13 @@
 //! exception: abort does not return, so its handler puts the terminal back and ends
 //! the process with the status and words the caller gave at install time.
 //!
+//! A parent may start us with some of these signals blocked (supervisors and CI
+//! runners do); a blocked Ctrl-C or Ctrl-\ would never reach the handler and the
+//! question would wait forever, so they are unblocked for as long as we ask.
+//!
 //! `Handlers` owns all of it: dropping it restores the dispositions that were there
-//! before and the panic hook, so a library caller gets its process back as it was.
+//! before, the signal mask and the panic hook, so a library caller gets its process
+//! back as it was.
 
 use super::tty;
 use std::sync::Arc;
@@ -45,6 +50,8 @@ type PanicHook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'sta
 /// panic hook that restores the terminal, installed for as long as this lives.
 pub struct Handlers {
     previous: Vec<(libc::c_int, libc::sigaction)>,
+    /// The calling thread's signal mask before the handled signals were unblocked.
+    previous_mask: Option<libc::sigset_t>,
     panic_hook: Option<Arc<PanicHook>>,
 }
 
@@ -86,6 +93,7 @@ impl Handlers {
                 }
             }
         }
+        let previous_mask = unblock(&previous);
         let chained: Arc<PanicHook> = Arc::new(std::panic::take_hook());
         let inner = Arc::clone(&chained);
         std::panic::set_hook(Box::new(move |info| {
@@ -94,13 +102,35 @@ impl Handlers {
         }));
         Handlers {
             previous,
+            previous_mask,
             panic_hook: Some(chained),
         }
     }
 }
 
+/// Unblocks, in the calling thread, the signals whose handlers were installed;
+/// returns the mask to put back.
+fn unblock(installed: &[(libc::c_int, libc::sigaction)]) -> Option<libc::sigset_t> {
+    // SAFETY: sigset_t is plain data, initialised by sigemptyset before use;
+    // pthread_sigmask only reads `set` and writes `old`.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for (signal, _) in installed {
+            libc::sigaddset(&mut set, *signal);
+        }
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        (libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, &mut old) == 0).then_some(old)
+    }
+}
+
 impl Drop for Handlers {
     fn drop(&mut self) {
+        if let Some(mask) = self.previous_mask.take() {
+            // SAFETY: `mask` is the set pthread_sigmask gave back in `install`. A signal
+            // that arrives blocked from here on waits, as the caller had it.
+            unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &mask, std::ptr::null_mut()) };
+        }
         for (signal, old) in self.previous.drain(..).rev() {
             // SAFETY: `old` is the action sigaction gave back for this signal.
             unsafe { libc::sigaction(signal, &old, std::ptr::null_mut()) };

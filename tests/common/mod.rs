@@ -162,6 +162,26 @@ pub fn limit(cmd: &mut std::process::Command, resource: libc::__rlimit_resource_
     }
 }
 
+/// Starts `cmd` with `signals` blocked, as a supervisor or CI runner may start it.
+pub fn block_signals(cmd: &mut std::process::Command, signals: &'static [libc::c_int]) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: sigemptyset, sigaddset and sigprocmask are async-signal-safe; runs in
+    // the child before exec, which keeps the mask.
+    unsafe {
+        cmd.pre_exec(move || {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            for signal in signals {
+                libc::sigaddset(&mut set, *signal);
+            }
+            if libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
 /// Whether the suite runs as root (CI does).
 pub fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
