@@ -12,6 +12,8 @@
 
 #[doc(hidden)] // the binary's command line, not an API
 pub mod cli;
+/// Word-level comparison of two license texts: what changed since one was accepted.
+pub mod diff;
 pub mod error;
 pub mod gate;
 pub mod license;
