@@ -5,10 +5,11 @@
 //! left once the common beginning and end are set aside), then word by word inside
 //! each run of changed lines. A word is a run of non-whitespace with the whitespace
 //! that follows it, so the pieces of a [`Hunk`] put back together give the lines of
-//! both texts exactly. The work is bounded: past an edit distance of
-//! [`LINE_CAP`] lines or [`WORD_CAP`] words, or past a fixed number of comparisons,
-//! a region is reported as wholly removed and wholly added, which is still correct,
-//! only coarser.
+//! both texts exactly. The work is bounded: past an edit distance of 2,000 lines,
+//! or 2,000 words inside one region of changed lines, or past a number of
+//! comparisons set by the texts' size, a region is reported as wholly removed and
+//! wholly added, which is still correct, only coarser. Time and memory grow with the
+//! texts' size, never with its square.
 //!
 //! [`render`] writes a diff for a person; every character of the texts goes through
 //! [`shown`], so nothing in a license can act on the terminal.
@@ -62,14 +63,15 @@ pub const HUNK_MARK: &str = "@@ ";
 
 /// The largest line edit distance searched for; a region that differs by more lines
 /// is reported as wholly removed and added.
-pub const LINE_CAP: usize = 2_000;
+const LINE_CAP: usize = 2_000;
 
 /// The largest word edit distance searched for inside one region of changed lines;
 /// beyond it the region is reported as wholly removed and added.
-pub const WORD_CAP: usize = 2_000;
+const WORD_CAP: usize = 2_000;
 
-/// Comparisons every diff may make whatever the texts' size, on top of a few per
-/// line or byte; when they run out, what is left is reported coarsely.
+/// Comparisons every diff may make whatever the texts' size, on top of two per line
+/// (or per two bytes of changed lines, for words); when they run out, what is left
+/// is reported coarsely.
 const BASE_BUDGET: u64 = 1 << 24;
 
 /// Compares `old` with `new`: the changed lines, word by word, with one line of
@@ -85,27 +87,9 @@ pub fn diff_words<'a>(old: &'a str, new: &'a str) -> WordDiff<'a> {
     if old == new {
         return diff;
     }
-    let (prefix, suffix) = common_lines(old, new);
-    let prefix_lines = count_lines(&old.as_bytes()[..prefix]);
-    let hasher = RandomState::new();
-    let old_lines = Units::lines(old, prefix..old.len() - suffix, &hasher);
-    let new_lines = Units::lines(new, prefix..new.len() - suffix, &hasher);
-    let lines = old_lines.len() as u64 + new_lines.len() as u64;
-    let mut budget = BASE_BUDGET.saturating_add(lines.saturating_mul(8));
-    let changes = Myers::run(&old_lines, &new_lines, LINE_CAP, &mut budget);
-
-    let blocks: Vec<Block> = changes
-        .iter()
-        .map(|c| Block {
-            old: old_lines.span(c.old.clone()),
-            new: new_lines.span(c.new.clone()),
-            old_line: prefix_lines + c.old.start,
-            new_line: prefix_lines + c.new.start,
-            old_count: c.old.len(),
-        })
-        .collect();
+    let blocks = line_blocks(old, new);
     let region_bytes: usize = blocks.iter().map(|b| b.old.len() + b.new.len()).sum();
-    let mut word_budget = BASE_BUDGET.saturating_add((region_bytes as u64).saturating_mul(4));
+    let mut word_budget = BASE_BUDGET.saturating_add(region_bytes as u64 / 2);
 
     let mut start = 0;
     while start < blocks.len() {
@@ -132,6 +116,41 @@ struct Block {
     old_line: usize,
     new_line: usize,
     old_count: usize,
+}
+
+/// The runs of changed lines, in order, with unchanged lines between any two.
+fn line_blocks(old: &str, new: &str) -> Vec<Block> {
+    let (prefix, suffix) = common_lines(old, new);
+    let prefix_lines = count_lines(&old.as_bytes()[..prefix]);
+    let (old_rest, new_rest) = (prefix..old.len() - suffix, prefix..new.len() - suffix);
+    let hasher = RandomState::new();
+    let (Some(a), Some(b)) = (
+        Units::lines(old, old_rest.clone(), &hasher),
+        Units::lines(new, new_rest.clone(), &hasher),
+    ) else {
+        // Past 4 GiB of changed lines: one block, compared no further.
+        let region = &old.as_bytes()[old_rest.clone()];
+        let old_count = count_lines(region) + usize::from(region.last().is_some_and(|&b| b != b'\n'));
+        return vec![Block {
+            old: old_rest,
+            new: new_rest,
+            old_line: prefix_lines,
+            new_line: prefix_lines,
+            old_count,
+        }];
+    };
+    let units = a.len() as u64 + b.len() as u64;
+    let mut budget = BASE_BUDGET.saturating_add(units.saturating_mul(2));
+    Myers::run(&a, &b, LINE_CAP, &mut budget)
+        .into_iter()
+        .map(|c| Block {
+            old: a.span(c.old.clone()),
+            new: b.span(c.new.clone()),
+            old_line: prefix_lines + c.old.start,
+            new_line: prefix_lines + c.new.start,
+            old_count: c.old.len(),
+        })
+        .collect()
 }
 
 /// Which text a piece is taken from and how it is shown.
@@ -228,13 +247,19 @@ fn hunk<'a>(
 
 /// The word-by-word pieces of one block of changed lines.
 fn words(old: &str, new: &str, block: &Block, budget: &mut u64, spans: &mut Spans) {
-    let a = Units::words(old, block.old.clone());
-    let b = Units::words(new, block.new.clone());
-    let changes = Myers::run(&a, &b, WORD_CAP, budget);
+    let changes: Vec<(Range<usize>, Range<usize>)> = match (
+        Units::words(old, block.old.clone()),
+        Units::words(new, block.new.clone()),
+    ) {
+        (Some(a), Some(b)) => Myers::run(&a, &b, WORD_CAP, budget)
+            .into_iter()
+            .map(|c| (a.span(c.old), b.span(c.new)))
+            .collect(),
+        // Past 4 GiB: removed and added whole.
+        _ => vec![(block.old.clone(), block.new.clone())],
+    };
     let mut same_from = block.new.start;
-    for change in changes {
-        let removed = a.span(change.old);
-        let added = b.span(change.new);
+    for (removed, added) in changes {
         spans.push(Kind::Same, same_from..added.start);
         // Whitespace that ends both the removed and the added words is kept as
         // unchanged, so a replaced word is shown without the space after it.
@@ -324,59 +349,70 @@ fn count_lines(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| b == b'\n').count()
 }
 
-/// A text's region cut into units (lines or words): unit `i` is
-/// `text[bounds[i]..bounds[i + 1]]`. Lines carry a hash, compared before the bytes.
+/// A region of a text cut into units (lines or words): unit `i` is the region's
+/// bytes `bounds[i]..bounds[i + 1]`. Offsets are kept in 32 bits, which halves the
+/// memory a text of short lines takes; a region past 4 GiB is not cut. Lines carry
+/// a hash, compared before the bytes.
 struct Units<'a> {
-    text: &'a str,
-    bounds: Vec<usize>,
-    hashes: Vec<u64>,
+    region: &'a [u8],
+    start: usize,
+    bounds: Vec<u32>,
+    hashes: Vec<u32>,
 }
 
 impl<'a> Units<'a> {
     /// The lines of `text[range]`, which starts at a line start and ends at a line
     /// end or the end of the text.
-    fn lines(text: &'a str, range: Range<usize>, hasher: &RandomState) -> Units<'a> {
-        let bytes = &text.as_bytes()[range.clone()];
-        let mut bounds = vec![range.start];
+    fn lines(text: &'a str, range: Range<usize>, hasher: &RandomState) -> Option<Units<'a>> {
+        let region = text.as_bytes().get(range.clone())?;
+        let end = u32::try_from(region.len()).ok()?;
+        let mut bounds = vec![0];
         bounds.extend(
-            bytes
+            region
                 .iter()
                 .enumerate()
                 .filter(|&(_, &b)| b == b'\n')
-                .map(|(i, _)| range.start + i + 1),
+                .map(|(i, _)| i as u32 + 1),
         );
-        if bounds.last() != Some(&range.end) {
-            bounds.push(range.end);
+        if bounds.last() != Some(&end) {
+            bounds.push(end);
         }
         let mut units = Units {
-            text,
+            region,
+            start: range.start,
             bounds,
             hashes: Vec::new(),
         };
-        units.hashes = (0..units.len()).map(|i| hasher.hash_one(units.unit(i))).collect();
-        units
+        // 32 bits of a keyed hash: a collision only costs a comparison of the bytes.
+        units.hashes = (0..units.len())
+            .map(|i| hasher.hash_one(units.unit(i)) as u32)
+            .collect();
+        Some(units)
     }
 
     /// The words of `text[range]`: each a run of non-whitespace and the whitespace
     /// after it; whitespace at the start of the region is a unit of its own.
-    fn words(text: &'a str, range: Range<usize>) -> Units<'a> {
-        let mut bounds = vec![range.start];
+    fn words(text: &'a str, range: Range<usize>) -> Option<Units<'a>> {
+        let region = text.get(range.clone())?;
+        let end = u32::try_from(region.len()).ok()?;
+        let mut bounds = vec![0];
         let mut after_space = false;
-        for (i, c) in slice(text, range.clone()).char_indices() {
+        for (i, c) in region.char_indices() {
             let space = c.is_whitespace();
             if after_space && !space {
-                bounds.push(range.start + i);
+                bounds.push(i as u32);
             }
             after_space = space;
         }
-        if range.end > range.start {
-            bounds.push(range.end);
+        if end > 0 {
+            bounds.push(end);
         }
-        Units {
-            text,
+        Some(Units {
+            region: region.as_bytes(),
+            start: range.start,
             bounds,
             hashes: Vec::new(),
-        }
+        })
     }
 
     fn len(&self) -> usize {
@@ -384,12 +420,12 @@ impl<'a> Units<'a> {
     }
 
     fn unit(&self, i: usize) -> &'a [u8] {
-        &self.text.as_bytes()[self.bounds[i]..self.bounds[i + 1]]
+        &self.region[self.bounds[i] as usize..self.bounds[i + 1] as usize]
     }
 
     /// The bytes of units `units` in the text.
     fn span(&self, units: Range<usize>) -> Range<usize> {
-        self.bounds[units.start]..self.bounds[units.end]
+        self.start + self.bounds[units.start] as usize..self.start + self.bounds[units.end] as usize
     }
 
     fn same(&self, i: usize, other: &Units<'_>, j: usize) -> bool {
@@ -583,7 +619,7 @@ pub fn render(diff: &WordDiff<'_>, styled: bool) -> String {
         ));
         for piece in &hunk.pieces {
             match piece {
-                Piece::Same(text) => out.extend(text.chars().filter_map(shown)),
+                Piece::Same(text) => push_shown(&mut out, text),
                 Piece::Removed(text) => marked(&mut out, text, styled.then_some(&removed), "[-", "-]"),
                 Piece::Added(text) => marked(&mut out, text, styled.then_some(&added), "{+", "+}"),
             }
@@ -603,12 +639,11 @@ fn marked(out: &mut String, text: &str, style: Option<&console::Style>, open: &s
             None => (line, false),
         };
         if !body.is_empty() {
-            let body: String = body.chars().filter_map(shown).collect();
             match style {
-                Some(style) => out.push_str(&style.apply_to(body).to_string()),
+                Some(style) => out.push_str(&style.apply_to(ShownText(body)).to_string()),
                 None => {
                     out.push_str(open);
-                    out.push_str(&body);
+                    push_shown(out, body);
                     out.push_str(close);
                 }
             }
@@ -616,6 +651,37 @@ fn marked(out: &mut String, text: &str, style: Option<&console::Style>, open: &s
         if feed {
             out.push('\n');
         }
+    }
+}
+
+/// Appends `text` as [`shown`] shows it, character by character, copying the runs
+/// of characters shown as they are in one go.
+fn push_shown(out: &mut String, text: &str) {
+    // Writing to a String does not fail.
+    let _ = write_shown(out, text);
+}
+
+fn write_shown(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Result {
+    let mut run = 0;
+    for (i, c) in text.char_indices() {
+        let shows_as = shown(c);
+        if shows_as != Some(c) {
+            out.write_str(slice(text, run..i))?;
+            if let Some(s) = shows_as {
+                out.write_char(s)?;
+            }
+            run = i + c.len_utf8();
+        }
+    }
+    out.write_str(slice(text, run..text.len()))
+}
+
+/// Text shown through [`shown`] when displayed, for styling without a copy.
+struct ShownText<'a>(&'a str);
+
+impl std::fmt::Display for ShownText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write_shown(f, self.0)
     }
 }
 
@@ -786,6 +852,17 @@ mod tests {
             check(old, new);
             check(new, old);
         }
+    }
+
+    #[test]
+    fn only_whole_lines_are_set_aside_as_common() {
+        assert_eq!(common_lines("a\nxb\nc\n", "a\nyb\nc\n"), (2, 2));
+        assert_eq!(common_lines("xa\nb\n", "ya\nb\n"), (0, 2));
+        assert_eq!(common_lines("ab\n", "abc\n"), (0, 0));
+        assert_eq!(common_lines("a\nb", "a\nb\n"), (2, 0));
+        assert_eq!(common_lines("a\n", "a\na\n"), (2, 0));
+        assert_eq!(common_lines("", "a\n"), (0, 0));
+        assert_eq!(common_lines("x\nabc", "y\nabc"), (0, 3));
     }
 
     #[test]
