@@ -4,15 +4,16 @@
 //! The texts are compared line by line first (a Myers diff over the lines that are
 //! left once the common beginning and end are set aside), then word by word inside
 //! each run of changed lines. A word is a run of non-whitespace with the whitespace
-//! that follows it, so the pieces of a [`Hunk`] put back together give the lines of
-//! both texts exactly. The work is bounded: past an edit distance of 2,000 lines,
-//! or 2,000 words inside one region of changed lines, or past a number of
-//! comparisons set by the texts' size, a region is reported as wholly removed and
-//! wholly added, which is still correct, only coarser. Time and memory grow with the
-//! texts' size, never with its square.
+//! that follows it, so the pieces of a [`Hunk`](crate::diff::Hunk) put back together
+//! give the lines of both texts exactly. The work is bounded: past an edit distance
+//! of 2,000 lines, or 2,000 words inside one region of changed lines, or past a
+//! number of comparisons set by the texts' size, a region is reported as wholly
+//! removed and wholly added, which is still correct, only coarser. Time and memory
+//! grow with the texts' size, never with its square.
 //!
-//! [`render`] writes a diff for a person; every character of the texts goes through
-//! [`shown`], so nothing in a license can act on the terminal.
+//! [`render`](crate::diff::render) writes a diff for a person; every character of
+//! the texts goes through [`shown`](crate::term::shown::shown), so nothing in a
+//! license can act on the terminal.
 
 use crate::term::shown::shown;
 use std::hash::{BuildHasher, RandomState};
@@ -97,7 +98,11 @@ pub fn diff_words<'a>(old: &'a str, new: &'a str) -> WordDiff<'a> {
         while end < blocks.len() {
             let prev = &blocks[end - 1];
             // Contexts of one line each touch or overlap when at most two lines lie between.
-            if blocks[end].old_line - (prev.old_line + prev.old_count) > 2 {
+            if blocks[end]
+                .old_line
+                .saturating_sub(prev.old_line + prev.old_count)
+                > 2
+            {
                 break;
             }
             end += 1;
