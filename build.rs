@@ -4,6 +4,9 @@
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 
+#[path = "src/alloc_guard.rs"]
+#[allow(dead_code)]
+mod alloc_guard;
 #[path = "src/normalize.rs"]
 mod normalize;
 
@@ -12,6 +15,7 @@ const EMBEDDED: &str = "assets/licenses/portsip-eula.txt";
 fn main() {
     println!("cargo:rerun-if-changed={EMBEDDED}");
     println!("cargo:rerun-if-changed=src/normalize.rs");
+    println!("cargo:rerun-if-changed=src/alloc_guard.rs");
     let raw = std::fs::read(EMBEDDED).unwrap_or_else(|e| panic!("cannot read {EMBEDDED}: {e}"));
     let text = normalize::normalize(&raw)
         .unwrap_or_else(|e| panic!("{EMBEDDED} is not a usable license text: {e:?}"));

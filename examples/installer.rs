@@ -8,6 +8,7 @@
 
 use eula_gate::gate::{AcceptOptions, accept};
 use eula_gate::license::License;
+use eula_gate::product::Context;
 use eula_gate::store::Locations;
 use eula_gate::{Hint, Product};
 use std::path::Path;
@@ -47,6 +48,9 @@ pub fn run(args: &[String]) -> i32 {
         accept_flag: args.iter().any(|a| a == "--accept-eula").then_some(None),
         non_interactive: true,
         plain: true,
+        context: Context::new("acme-installer").ok(),
+        // Organisation policies from EULA_GATE_POLICY_DIR, else /etc/eula-gate/policy.d.
+        policy_dir: None,
     };
     match accept(&product, &license, &locations, &options, &Hint::default()) {
         Ok(accepted) => {

@@ -52,13 +52,13 @@ fi
 # at the terminal is reached through /dev/tty.
 status=0
 if [ -n "$accept" ]; then
-    "$gate" accept "$accept" --product "$product" || status=$?
+    "$gate" accept "$accept" --context install.sh --product "$product" || status=$?
 elif [ -t 0 ] && [ -t 1 ]; then
-    "$gate" accept --product "$product" || status=$?
+    "$gate" accept --context install.sh --product "$product" || status=$?
 elif (: </dev/tty >/dev/tty) 2>/dev/null; then
-    "$gate" accept --product "$product" </dev/tty >/dev/tty || status=$?
+    "$gate" accept --context install.sh --product "$product" </dev/tty >/dev/tty || status=$?
 else
-    "$gate" accept --non-interactive --product "$product" </dev/null || status=$?
+    "$gate" accept --non-interactive --context install.sh --product "$product" </dev/null || status=$?
 fi
 if [ "$status" -ne 0 ]; then
     echo "install.sh: the PortSIP license was not accepted (eula-gate exit $status); nothing was installed." >&2

@@ -7,7 +7,7 @@ use crate::gate::{self, AcceptOptions};
 use crate::license::shown_path;
 use crate::license::{EMBEDDED_PRODUCT, License, is_shown_as_is, sanitize, shown};
 use crate::output::{print_stdout, say};
-use crate::product::{Digest, Product};
+use crate::product::{Context, Digest, Product};
 use crate::store::{Locations, Stored};
 use crate::verify;
 use clap::{Args, Parser, Subcommand};
@@ -62,6 +62,27 @@ fn revoke_help() -> String {
         Some("the receipt was removed, or there was none"),
     )
 }
+fn list_help() -> String {
+    help_tail(
+        &[0, 1, 2],
+        &["EULA_GATE_RECEIPT_DIR"],
+        Some("the receipts were listed (whatever their status)"),
+    )
+}
+fn history_help() -> String {
+    help_tail(
+        &[0, 1, 2, 7],
+        &["EULA_GATE_RECEIPT_DIR"],
+        Some("the history was printed; with --check: the chain is intact"),
+    )
+}
+fn diff_help() -> String {
+    help_tail(
+        &[0, 1, 2, 5],
+        &["EULA_GATE_RECEIPT_DIR", "NO_COLOR"],
+        Some("the changes were printed (or there are none)"),
+    )
+}
 fn completions_help() -> String {
     help_tail(&[0, 1, 2], &[], Some("the script was printed"))
 }
@@ -70,6 +91,7 @@ const ALL_CODES: &[u8] = &[0, 1, 2, 3, 4, 5, 6, 7, 130, 143];
 const ALL_VARIABLES: &[&str] = &[
     "EULA_GATE_ACCEPT",
     "EULA_GATE_RECEIPT_DIR",
+    "EULA_GATE_POLICY_DIR",
     "DEBIAN_FRONTEND",
     "NO_COLOR",
 ];
@@ -85,6 +107,10 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "EULA_GATE_RECEIPT_DIR",
         "  EULA_GATE_RECEIPT_DIR  receipt directory (default: /var/lib/eula-gate for root, else
                          $XDG_DATA_HOME/eula-gate or ~/.local/share/eula-gate)",
+    ),
+    (
+        "EULA_GATE_POLICY_DIR",
+        "  EULA_GATE_POLICY_DIR   organisation policies (default: /etc/eula-gate/policy.d)",
     ),
     (
         "DEBIAN_FRONTEND",
@@ -154,6 +180,85 @@ pub struct AcceptArgs {
     /// Print the license whole instead of paging it full-screen
     #[arg(long)]
     pub plain: bool,
+    /// Which installer runs the gate (debconf, rpm, install.sh, docker-build, ansible,
+    /// ...): recorded in the receipt, never consent
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Directory of organisation policies [default: $EULA_GATE_POLICY_DIR, else
+    /// /etc/eula-gate/policy.d]
+    #[arg(long, value_name = "DIR")]
+    pub policy_dir: Option<PathBuf>,
+}
+
+/// Options of `hash`: the text, and a ready policy file instead of the digest.
+#[derive(Debug, Args)]
+#[allow(missing_docs)] // clap turns doc comments on fields into help text: the fields are the options
+pub struct HashArgs {
+    #[command(flatten)]
+    pub text: TextArgs,
+    /// Print an organisation policy file that accepts this text (for
+    /// /etc/eula-gate/policy.d) instead of the digest; needs --approved-by and
+    /// --reference
+    #[arg(long, requires_all = ["approved_by", "reference"])]
+    pub policy: bool,
+    /// With --policy: who approved the text, e.g. "Jane Doe <legal@example.com>"
+    #[arg(long, value_name = "WHO", requires = "policy")]
+    pub approved_by: Option<String>,
+    /// With --policy: the organisation's reference for the decision, e.g. LEGAL-1234
+    #[arg(long, value_name = "REF", requires = "policy")]
+    pub reference: Option<String>,
+}
+
+/// Options of `list`.
+#[derive(Debug, Args)]
+#[allow(missing_docs)] // clap turns doc comments on fields into help text: the fields are the options
+pub struct ListArgs {
+    /// Directory that holds the receipts [default: $EULA_GATE_RECEIPT_DIR, else
+    /// /var/lib/eula-gate for root, else your data directory and the system one]
+    #[arg(long, value_name = "DIR")]
+    pub receipt_dir: Option<PathBuf>,
+    /// Print one JSON array on stdout: product, title, license_sha256, accepted_at,
+    /// method, context, approved_by, scope, receipt, status (README)
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `history`.
+#[derive(Debug, Args)]
+#[allow(missing_docs)] // clap turns doc comments on fields into help text: the fields are the options
+pub struct HistoryArgs {
+    /// Product whose history is shown [default: portsip-pbx]
+    #[arg(long, value_name = "NAME")]
+    pub product: Option<String>,
+    /// Directory that holds the receipts [default: $EULA_GATE_RECEIPT_DIR, else
+    /// /var/lib/eula-gate for root, else your data directory]
+    #[arg(long, value_name = "DIR")]
+    pub receipt_dir: Option<PathBuf>,
+    /// Print the events as one JSON array on stdout
+    #[arg(long)]
+    pub json: bool,
+    /// Check the hash chain: exit 0 when intact, 7 naming the first bad line
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// Options of `diff`.
+#[derive(Debug, Args)]
+#[allow(missing_docs)] // clap turns doc comments on fields into help text: the fields are the options
+pub struct DiffArgs {
+    /// Product whose texts are compared [default: portsip-pbx]
+    #[arg(long, value_name = "NAME")]
+    pub product: Option<String>,
+    /// The current text: this file instead of the embedded PortSIP EULA (needs --product)
+    #[arg(long, value_name = "FILE")]
+    pub license: Option<PathBuf>,
+    /// Directory that holds the receipts and kept texts [default: $EULA_GATE_RECEIPT_DIR,
+    /// else /var/lib/eula-gate for root, else your data directory]
+    #[arg(long, value_name = "DIR")]
+    pub receipt_dir: Option<PathBuf>,
+    /// Compare from the kept text with this digest instead of the last accepted one
+    #[arg(long, value_name = "HEX")]
+    pub from: Option<String>,
 }
 
 /// Options of `show` and `hash`: the text alone, no receipt.
@@ -208,10 +313,20 @@ pub enum Command {
     Show(ShowArgs),
     /// Print the license digest: SHA-256 of the normalized text, for packagers to pin
     #[command(after_help = hash_help())]
-    Hash(TextArgs),
-    /// Withdraw acceptance: remove the receipt
+    Hash(HashArgs),
+    /// Withdraw acceptance: remove the receipt (its history and kept text stay)
     #[command(after_help = revoke_help())]
     Revoke(RevokeArgs),
+    /// List every receipt in scope with its status (accepted, valid, license-changed,
+    /// invalid)
+    #[command(after_help = list_help())]
+    List(ListArgs),
+    /// Print a product's acceptance history; --check verifies its hash chain
+    #[command(after_help = history_help())]
+    History(HistoryArgs),
+    /// Show what changed between the text last accepted (or --from HEX) and the current one
+    #[command(after_help = diff_help())]
+    Diff(DiffArgs),
     /// Print a shell completion script (bash, zsh or fish) on stdout
     #[command(after_help = completions_help())]
     Completions {
@@ -402,8 +517,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Verify(args)) => verify(&args),
         // No receipt is involved: `--license FILE` alone is enough.
         Some(Command::Show(args)) => show(&text_license(&args.text, args.title.as_deref())?),
-        Some(Command::Hash(args)) => print_stdout(&format!("{}\n", text_license(&args, None)?.sha256)),
+        Some(Command::Hash(args)) => hash(&args),
         Some(Command::Revoke(args)) => revoke(&args),
+        Some(Command::List(args)) => crate::list::run(&args),
+        Some(Command::History(args)) => history(&args),
+        Some(Command::Diff(args)) => diff(&args),
         Some(Command::Completions { shell }) => completions(shell),
     }
 }
@@ -475,10 +593,17 @@ fn accept(args: AcceptArgs) -> Result<()> {
         Some(None) => Some(None),
         None => None,
     };
+    let context = args
+        .context
+        .as_deref()
+        .map(|name| Context::new(name).map_err(|e| Error::Usage(format!("--context {e}"))))
+        .transpose()?;
     let options = AcceptOptions {
         accept_flag,
         non_interactive: args.non_interactive,
         plain: args.plain,
+        context,
+        policy_dir: args.policy_dir,
     };
     let accepted = gate::accept(&product, &license, &locations, &options, &hint)?;
     for warning in &accepted.warnings {
@@ -525,15 +650,57 @@ fn show(license: &License) -> Result<()> {
     }
 }
 
+fn hash(args: &HashArgs) -> Result<()> {
+    let license = text_license(&args.text, None)?;
+    if !args.policy {
+        return print_stdout(&format!("{}\n", license.sha256));
+    }
+    let product = match &args.text.product {
+        Some(name) => Product::new(name).map_err(|e| Error::Usage(format!("--product {e}")))?,
+        None => Product::embedded(),
+    };
+    let field = |value: &Option<String>, option: &str| match value.as_deref().map(str::trim) {
+        Some(v) if !v.is_empty() => Ok(v.to_owned()),
+        _ => Err(Error::Usage(format!("--policy needs a non-empty {option}"))),
+    };
+    let approved_by = field(&args.approved_by, "--approved-by WHO")?;
+    let reference = field(&args.reference, "--reference REF")?;
+    print_stdout(&crate::policy::render(
+        &product,
+        &license.sha256,
+        &approved_by,
+        &reference,
+    ))
+}
+
 fn revoke(args: &RevokeArgs) -> Result<()> {
     let product = &product_name(args.product.as_deref(), None)?;
     let locations = Locations::resolve(args.receipt_dir.as_deref())?;
-    let path = locations.primary.path(product);
+    let store = &locations.primary;
+    let path = store.path(product);
     let path = shown_path(&path);
-    if locations.primary.remove(product)? {
+    // What the receipt said, for the history: the text it accepted, where it was valid.
+    let withdrawn = match store.read(product)? {
+        Stored::Found(bytes) => crate::receipt::check(&bytes, product).ok(),
+        _ => None,
+    };
+    if store.remove(product)? {
         say(&format!(
             "removed {path}; the license is no longer accepted for {product}"
         ));
+        let by = crate::receipt::AcceptedBy::current();
+        let event = crate::history::Event {
+            kind: crate::history::Kind::Withdrawn,
+            at: crate::receipt::now_timestamp(),
+            license_sha256: withdrawn.as_ref().map(|facts| &facts.license_sha256),
+            receipt_digest: None,
+            method: "revoke",
+            uid: by.uid,
+            user: &by.user,
+        };
+        if let Err(e) = store.append_history(product, &event) {
+            say(&format!("warning: {e}"));
+        }
     } else {
         say(&format!("no receipt for {product} at {path}; nothing to revoke"));
     }
@@ -548,6 +715,157 @@ fn revoke(args: &RevokeArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn history(args: &HistoryArgs) -> Result<()> {
+    let product = &product_name(args.product.as_deref(), None)?;
+    let locations = Locations::resolve(args.receipt_dir.as_deref())?;
+    let store = &locations.primary;
+    let path = store.history_path(product);
+    let bytes = match store.read_history(product)? {
+        Stored::Found(bytes) => bytes,
+        Stored::Missing if args.json => return print_stdout("[]\n"),
+        Stored::Missing => {
+            say(&format!(
+                "no history for {product} at {}; it starts with the first acceptance",
+                shown_path(&path)
+            ));
+            return Ok(());
+        }
+        Stored::Unreadable(why) => {
+            return Err(Error::InvalidReceipt(format!(
+                "the history {} cannot be read: {why}; move it aside to start a new one",
+                shown_path(&path)
+            )));
+        }
+    };
+    let checked = crate::history::check(&bytes).map_err(|broken| {
+        Error::InvalidReceipt(format!(
+            "the history {} is broken at line {}: {}; keep a copy for the audit and look at the \
+             lines from there on",
+            shown_path(&path),
+            broken.line,
+            shown(&broken.why)
+        ))
+    });
+    let checked = match checked {
+        Ok(checked) => checked,
+        // Without --check a broken chain is still shown, with the break named.
+        Err(e) if !args.check && !args.json => {
+            say(&format!("warning: {e}"));
+            crate::history::Checked {
+                events: crate::history::lines_as_is(&bytes),
+                torn_tail: false,
+            }
+        }
+        Err(e) => return Err(e),
+    };
+    if checked.torn_tail {
+        say(&format!(
+            "note: the last line of {} was torn by a crash and is not part of the chain; the next \
+             append removes it",
+            shown_path(&path)
+        ));
+    }
+    if args.check {
+        say(&format!(
+            "the history {} is intact: {} events",
+            shown_path(&path),
+            checked.events.len()
+        ));
+        return Ok(());
+    }
+    if args.json {
+        let events: Vec<serde_json::Value> = checked
+            .events
+            .into_iter()
+            .map(serde_json::Value::Object)
+            .collect();
+        return print_stdout(&crate::verify::json_line(&serde_json::Value::Array(events)));
+    }
+    let mut out = String::new();
+    for event in &checked.events {
+        let text = |key: &str| event.get(key).and_then(|v| v.as_str()).unwrap_or("-");
+        let digest = text("license_sha256");
+        out.push_str(&format!(
+            "{}  {:<9}  {}  {:<11}  {}\n",
+            text("at"),
+            text("event"),
+            digest.get(..12).unwrap_or(digest),
+            text("method"),
+            text("user"),
+        ));
+    }
+    print_stdout(&sanitize(&out))
+}
+
+fn diff(args: &DiffArgs) -> Result<()> {
+    let product = product_name(args.product.as_deref(), args.license.as_deref())?;
+    let license = load_license(args.product.as_deref(), args.license.as_deref(), None)?;
+    let locations = Locations::resolve(args.receipt_dir.as_deref())?;
+    let hint = Hint::new(
+        &product,
+        args.license.as_deref(),
+        None,
+        args.receipt_dir.as_deref(),
+    );
+    let (from, when) = match &args.from {
+        Some(hex) => (
+            Digest::parse(hex).map_err(|e| Error::Usage(format!("--from {e}")))?,
+            None,
+        ),
+        None => {
+            let report = verify::verify(&product, &license.sha256, &locations)?;
+            match report.receipt_sha256 {
+                Some(digest) => (digest, report.accepted_at),
+                None => {
+                    return Err(Error::NoReceipt(format!(
+                        "no valid receipt for {product}, so no accepted text to compare with; \
+                         pass --from HEX to compare with a kept text, or read the whole text with `{}`",
+                        hint.command("show")
+                    )));
+                }
+            }
+        }
+    };
+    if from == license.sha256 {
+        say(&format!(
+            "no changes: the current {} is the text {}",
+            license.title,
+            when.map_or_else(
+                || format!("with sha256 {from}"),
+                |at| format!("accepted on {}", shown(&at))
+            )
+        ));
+        return Ok(());
+    }
+    let stores = std::iter::once(&locations.primary).chain(locations.system_fallback.as_ref());
+    let mut old = None;
+    for store in stores {
+        if let Some(text) = store.kept_text(&from)? {
+            old = Some(text);
+            break;
+        }
+    }
+    let Some(old) = old else {
+        return Err(Error::NoReceipt(format!(
+            "no copy of the text with sha256 {from} is kept in {}; texts are kept when they are \
+             accepted, so there is nothing to compare with: read the whole text with `{}`",
+            shown_path(&locations.primary.texts_dir()),
+            hint.command("show")
+        )));
+    };
+    let diff = crate::diff::diff_words(&old, &license.text);
+    say(&format!(
+        "changes to the {} for {product} since the text {}{}: {} words removed, {} added",
+        license.title,
+        &from.as_str()[..12],
+        when.map_or_else(String::new, |at| format!(" accepted on {}", shown(&at))),
+        diff.removed_words,
+        diff.added_words
+    ));
+    let styled = std::io::stdout().is_terminal() && console::colors_enabled();
+    print_stdout(&crate::diff::render(&diff, styled))
 }
 
 fn completions(shell: CompletionShell) -> Result<()> {

@@ -20,14 +20,17 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
         4,
         "acceptance required but nobody can be asked (no terminal, no flag, no env)",
     ),
-    (5, "verify: no receipt"),
+    (
+        5,
+        "verify: no receipt; diff: no earlier text is kept to compare with",
+    ),
     (
         6,
         "verify: receipt for another license text; --accept-eula=HEX: HEX is not this text's digest",
     ),
     (
         7,
-        "verify: receipt unreadable, malformed, of an unknown schema, for another product, or tampered",
+        "verify: receipt unreadable, malformed, of an unknown schema, for another product, or tampered; history --check: the chain is broken",
     ),
     (130, "interrupted (Ctrl-C); nothing was written"),
     (

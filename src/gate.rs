@@ -1,12 +1,15 @@
-//! `accept`: the gate. Decides in the contract's order: an existing valid receipt,
-//! `--accept-eula`, `EULA_GATE_ACCEPT`, a person at a terminal, else refuse.
+//! `accept`: the gate. Decides in the contract's order: the arguments, an existing
+//! valid receipt, `--accept-eula`, an organisation policy, `EULA_GATE_ACCEPT`, a
+//! person at a terminal, else refuse.
 
 use crate::Hint;
 use crate::error::{ABORT_NOTE, EXIT_RUNTIME};
 use crate::error::{Error, Result};
+use crate::history;
 use crate::license::{License, shown, shown_path};
-use crate::product::{Digest, Product};
-use crate::receipt::{Acceptance, AcceptedBy, Method, now_timestamp, to_file_bytes};
+use crate::policy;
+use crate::product::{Context, Digest, Product};
+use crate::receipt::{Acceptance, AcceptedBy, Host, Method, PolicyRef, now_timestamp, to_file_bytes};
 use crate::store::Locations;
 use crate::term::{self, Answer, Ask, Shown, Stop, TermError};
 use crate::verify::{self, Status};
@@ -25,6 +28,10 @@ pub struct AcceptOptions {
     pub non_interactive: bool,
     /// `--plain`: print the text whole instead of paging.
     pub plain: bool,
+    /// `--context NAME`: which installer ran the gate (recorded, never consent).
+    pub context: Option<Context>,
+    /// `--policy-dir DIR`; `None`: `EULA_GATE_POLICY_DIR`, else `/etc/eula-gate/policy.d`.
+    pub policy_dir: Option<PathBuf>,
 }
 
 /// How `accept` ended well. The library prints nothing: `message` and `warnings` are
@@ -80,17 +87,46 @@ pub fn accept(
             warnings: Vec::new(),
         });
     }
+    // The receipt this acceptance replaces, where the directory written to has a valid one.
+    let replaced = Replaced {
+        digest: (report.receipt == locations.primary.path(product))
+            .then(|| report.receipt_digest.clone())
+            .flatten(),
+    };
+    let record = |method, read_to_end, policy, warnings| {
+        let how = How {
+            method,
+            read_to_end,
+            context: options.context.clone(),
+            policy,
+        };
+        record(product, license, locations, how, &replaced, warnings)
+    };
     // 2. The flag, pinned or not (a pin was checked in step 0).
     if options.accept_flag.is_some() {
-        return record(product, license, locations, Method::Flag, None, Vec::new());
+        return record(Method::Flag, None, None, Vec::new());
     }
     // Warnings go with whatever comes next: the outcome, the pager's notice, an error.
     let mut warnings = Vec::new();
-    // 3. The environment, which must name this product.
+    // 3. An organisation policy pinned to this text.
+    let found = policy::load(&policy::policy_dir(options.policy_dir.as_deref()), product);
+    warnings.extend(found.warnings);
+    if let Some(policy) = found.policies.iter().find(|p| p.sha256 == license.sha256) {
+        let reference = PolicyRef {
+            file: policy.file.to_string_lossy().into_owned(),
+            approved_by: policy.approved_by.clone(),
+            reference: policy.reference.clone(),
+        };
+        return record(Method::Policy, None, Some(reference), warnings);
+    }
+    for other in &found.policies {
+        warnings.push(policy::pins_another_text(other, &license.sha256, &license.title));
+    }
+    // 4. The environment, which must name this product.
     if let Some(value) = std::env::var_os(ACCEPT_ENV) {
         let value = value.to_string_lossy();
         if env_names_product(&value, product.as_str()) {
-            return record(product, license, locations, Method::Env, None, warnings);
+            return record(Method::Env, None, None, warnings);
         }
         if !value.trim().is_empty() {
             warnings.push(format!(
@@ -100,7 +136,7 @@ pub fn accept(
             ));
         }
     }
-    // 4. A person at a terminal.
+    // 5. A person at a terminal.
     let cannot_ask = why_nobody_can_be_asked(options);
     if cannot_ask.is_none() {
         let mut notices: Vec<String> = warnings.clone();
@@ -111,21 +147,35 @@ pub fn accept(
             ));
         }
         let notice = (!notices.is_empty()).then(|| notices.join("; "));
-        let (read_to_end, hold) =
-            show_and_ask(license, options, notice.as_deref()).map_err(|e| e.after_warnings(&warnings))?;
-        let accepted = record(
-            product,
-            license,
-            locations,
-            Method::Interactive,
-            Some(read_to_end),
-            warnings,
-        );
+        let earlier = earlier_text(&report, locations);
+        let changes = earlier.as_deref().map(|old| {
+            let diff = crate::diff::diff_words(old, &license.text);
+            (
+                crate::diff::render(&diff, false),
+                format!(
+                    "What changed since you accepted it on {}: {} words removed, {} added; n/N: \
+                     next/previous change, q: the whole text",
+                    shown(report.accepted_at.as_deref().unwrap_or("an earlier date")),
+                    diff.removed_words,
+                    diff.added_words
+                ),
+            )
+        });
+        let changes_title = format!("Changes to the {}", license.title);
+        let changes = changes.as_ref().map(|(text, notice)| term::Changes {
+            title: Shown::new(&changes_title),
+            text: Shown::new(text),
+            jump: crate::diff::HUNK_MARK,
+            notice,
+        });
+        let (read_to_end, hold) = show_and_ask(license, options, notice.as_deref(), changes)
+            .map_err(|e| e.after_warnings(&warnings))?;
+        let accepted = record(Method::Interactive, Some(read_to_end), None, warnings);
         // Signals stayed handled while the receipt was written; now they are the caller's.
         drop(hold);
         return accepted;
     }
-    // 5. Nobody to ask: refuse at once, saying why.
+    // 6. Nobody to ask: refuse at once, saying why.
     Err(Error::NobodyToAsk(format!(
         "the {title} for {product} must be accepted, and nobody can be asked: {reason}.\n\
          Read it with `{show}`, then accept it with `{accept} --accept-eula` \
@@ -136,6 +186,18 @@ pub fn accept(
         accept = hint.command(""),
     ))
     .after_warnings(&warnings))
+}
+
+/// The kept copy of the text an earlier, valid receipt accepted, where there is one.
+fn earlier_text(report: &verify::Report, locations: &Locations) -> Option<String> {
+    let sha256 = report
+        .receipt_sha256
+        .as_ref()
+        .filter(|_| report.status == Status::LicenseChanged)?;
+    let stores = std::iter::once(&locations.primary).chain(locations.system_fallback.as_ref());
+    stores
+        .filter_map(|store| store.kept_text(sha256).ok().flatten())
+        .next()
 }
 
 /// Whether the comma-separated list in `value` names `product`. Spaces and tabs
@@ -175,10 +237,12 @@ fn show_and_ask(
     license: &License,
     options: &AcceptOptions,
     notice: Option<&str>,
+    changes: Option<term::Changes<'_>>,
 ) -> Result<(bool, term::Hold)> {
     let ask = Ask {
         plain: options.plain,
         notice,
+        changes,
         on_abort: term::OnAbort {
             code: EXIT_RUNTIME.into(),
             note: ABORT_NOTE,
@@ -215,36 +279,77 @@ fn show_and_ask(
     }
 }
 
+/// How consent was given, for the receipt.
+struct How {
+    method: Method,
+    read_to_end: Option<bool>,
+    context: Option<Context>,
+    policy: Option<PolicyRef>,
+}
+
+/// The receipt an acceptance replaces.
+struct Replaced {
+    digest: Option<String>,
+}
+
+/// Records an acceptance: the text is kept (for `diff`), the receipt written, the
+/// history appended, in that order, so that a receipt never names a text that was not
+/// kept and the history never claims a receipt that was not written.
 fn record(
     product: &Product,
     license: &License,
     locations: &Locations,
-    method: Method,
-    read_to_end: Option<bool>,
-    warnings: Vec<String>,
+    how: How,
+    replaced: &Replaced,
+    mut warnings: Vec<String>,
 ) -> Result<Accepted> {
+    let store = &locations.primary;
+    let receipt_id = crate::receipt::new_receipt_id().map_err(|e| {
+        Error::Runtime(format!(
+            "cannot draw a receipt id from the operating system's randomness: {e}; nothing was written"
+        ))
+    })?;
     let acceptance = Acceptance {
         product,
         license,
-        method,
+        method: how.method,
         accepted_by: AcceptedBy::current(),
         accepted_at: now_timestamp(),
-        read_to_end,
+        read_to_end: how.read_to_end,
+        receipt_id,
+        host: Host::current(),
+        context: how.context,
+        policy: how.policy,
+        supersedes: replaced.digest.clone(),
     };
-    let bytes = to_file_bytes(&acceptance.to_receipt());
-    let receipt = locations
-        .primary
-        .write_atomically(product, &bytes)
-        .map_err(|e| e.after_warnings(&warnings))?;
+    let receipt_json = acceptance.to_receipt();
+    let bytes = to_file_bytes(&receipt_json);
+    let outcome = store
+        .keep_text(license)
+        .and_then(|()| store.write_atomically(product, &bytes));
+    let receipt = outcome.map_err(|e| e.after_warnings(&warnings))?;
+    let event = history::Event {
+        kind: history::Kind::Accepted,
+        at: acceptance.accepted_at.clone(),
+        license_sha256: Some(&license.sha256),
+        receipt_digest: receipt_json.get("digest").and_then(|d| d.as_str()),
+        method: how.method.as_str(),
+        uid: acceptance.accepted_by.uid,
+        user: &acceptance.accepted_by.user,
+    };
+    // The receipt stands whatever happens to the history: say so, do not undo it.
+    if let Err(e) = store.append_history(product, &event) {
+        warnings.push(format!("warning: {e}"));
+    }
     let message = format!(
         "accepted the {} for {product} ({}); receipt: {}",
         license.title,
-        method.as_str(),
+        how.method.as_str(),
         shown_path(&receipt)
     );
     Ok(Accepted {
         receipt,
-        recorded: Some(method),
+        recorded: Some(how.method),
         message,
         warnings,
     })

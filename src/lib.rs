@@ -10,16 +10,22 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![deny(missing_docs)]
 
+#[doc(hidden)] // for the binary's allocator
+pub mod alloc_guard;
 #[doc(hidden)] // the binary's command line, not an API
 pub mod cli;
 /// Word-level comparison of two license texts: what changed since one was accepted.
 pub mod diff;
 pub mod error;
 pub mod gate;
+pub mod history;
 pub mod license;
+#[doc(hidden)] // the binary's `list` command
+pub mod list;
 mod normalize;
 #[doc(hidden)] // the binary's streams
 pub mod output;
+pub mod policy;
 pub mod product;
 pub mod receipt;
 pub mod store;

@@ -157,7 +157,7 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>> {
     }
     // Reserved up front and fallibly: a failed allocation is an error, not an abort.
     let mut raw = Vec::new();
-    raw.try_reserve_exact(size as usize + 1)
+    crate::alloc_guard::fallible(|| raw.try_reserve_exact(size as usize + 1))
         .map_err(|_| out_of_memory(path, size))?;
     file.take(MAX_LICENSE_BYTES + 1)
         .read_to_end(&mut raw)

@@ -3,16 +3,81 @@
 //! `#![no_main]`: the C `main` below skips the Rust runtime's start-up (which reads
 //! /proc/self/maps to place a stack guard), a visible share of a `verify` that runs
 //! in every package script and service start. So it does itself what that runtime
-//! would: takes the arguments from `argc`/`argv`, ignores SIGPIPE, and never lets a
-//! panic unwind out of `main` (that would abort).
+//! would: opens /dev/null on closed standard descriptors, takes the arguments from
+//! `argc`/`argv` and ignores SIGPIPE. A panic ends in a hook that exits 1 (the
+//! release build does not unwind), and the allocator turns a failed allocation into
+//! exit 1: never an abort.
 #![no_main]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::ffi::{CStr, OsString, c_char, c_int};
 use std::os::unix::ffi::OsStringExt;
 
+/// The system allocator, except that an allocation that fails outside a fallible
+/// section (`alloc_guard::fallible`) ends the process with exit 1 and a message, the
+/// terminal put back first, instead of Rust's abort (a signal death, exit 134).
+struct ExitOnOutOfMemory;
+
+// SAFETY: every call is passed on to `System` unchanged; only a null result is acted on.
+unsafe impl GlobalAlloc for ExitOnOutOfMemory {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller upholds `alloc`'s contract, which we pass on.
+        checked(unsafe { System.alloc(layout) }, layout.size())
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as for `alloc`.
+        checked(unsafe { System.alloc_zeroed(layout) }, layout.size())
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller upholds `dealloc`'s contract, which we pass on.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: the caller upholds `realloc`'s contract, which we pass on.
+        checked(unsafe { System.realloc(ptr, layout, new_size) }, new_size)
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: ExitOnOutOfMemory = ExitOnOutOfMemory;
+
+fn checked(ptr: *mut u8, size: usize) -> *mut u8 {
+    if ptr.is_null() && !eula_gate::alloc_guard::in_fallible() {
+        out_of_memory(size);
+    }
+    ptr
+}
+
+/// Ends the process after a failed allocation of `size` bytes, allocating nothing.
+fn out_of_memory(size: usize) -> ! {
+    eula_gate::term::restore_now();
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = size;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for part in [
+        &b"\r\neula-gate: out of memory (an allocation of "[..],
+        &digits[at..],
+        b" bytes failed); stopped. A receipt is written whole or not at all. Try again \
+          with more memory (ulimit -v), or with --plain\n",
+    ] {
+        let _ = rustix::io::write(rustix::stdio::stderr(), part);
+    }
+    // SAFETY: _exit has no preconditions and does not return.
+    unsafe { libc::_exit(eula_gate::error::EXIT_RUNTIME.into()) }
+}
+
 #[unsafe(no_mangle)]
 extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
+    open_standard_streams();
     // SAFETY: setting a signal disposition to SIG_IGN has no preconditions. A closed
     // pipe is an error to handle, not a signal; so is a file size limit (the write
     // then fails with EFBIG and the old receipt stays).
@@ -20,16 +85,35 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
         libc::signal(libc::SIGPIPE, libc::SIG_IGN);
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
+    // The release build aborts on panic (no unwinding tables: a smaller binary), so
+    // the hook is the last word: it says what happened and exits 1, never an abort.
+    // While a person is asked, the library's own hook puts the terminal back first.
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        report(info);
+        eula_gate::output::say(
+            "internal error (a bug; the message above says where); nothing more was done. \
+             Please report it with the command line that led to it",
+        );
+        // SAFETY: _exit has no preconditions and does not return.
+        unsafe { libc::_exit(eula_gate::error::EXIT_RUNTIME.into()) }
+    }));
     // SAFETY: the C runtime passes `argc` valid, NUL-terminated strings in `argv`.
     let args = unsafe { arguments(argc, argv) };
-    match std::panic::catch_unwind(move || run(args)) {
-        Ok(code) => code,
-        Err(_) => {
-            eula_gate::output::say(
-                "internal error (a bug; the message above says where); nothing more was done. \
-                 Please report it with the command line that led to it",
-            );
-            1
+    run(args)
+}
+
+/// Opens /dev/null on whichever of descriptors 0, 1 and 2 is closed, as the Rust
+/// runtime's start-up would have: otherwise the next file opened (a receipt's
+/// temporary file) would take the number, and a message meant for stderr could land
+/// in it.
+fn open_standard_streams() {
+    for fd in 0..3 {
+        // SAFETY: F_GETFD on any number only asks whether it is open.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1 {
+            // SAFETY: a constant, NUL-terminated path. The lowest free number is
+            // taken, which is `fd`, as the ones below it are open by now.
+            unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
         }
     }
 }

@@ -1,7 +1,8 @@
 //! License text normalization: the one definition of "the same text".
 //!
 //! Shared with `build.rs`, which uses it to compute the embedded license digest at
-//! compile time, so it depends on `std` alone.
+//! compile time, so it depends on `std` alone (and `alloc_guard`, which `build.rs`
+//! includes too).
 
 /// Why a license text could not be normalized.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +34,7 @@ pub fn normalize(raw: &[u8]) -> Result<String, NormalizeError> {
         return Err(NormalizeError::RepeatedBom);
     }
     let mut out = String::new();
-    out.try_reserve_exact(text.len() + 1)
+    crate::alloc_guard::fallible(|| out.try_reserve_exact(text.len() + 1))
         .map_err(|_| NormalizeError::OutOfMemory)?;
     // Length of `out` up to the end of the last line that had content.
     let mut kept = 0;

@@ -15,6 +15,45 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Product(String);
 
+/// Which installer ran the gate (`debconf`, `rpm`, `install.sh`, `ansible`, ...):
+/// `^[a-z0-9._-]{1,32}$`. Recorded in the receipt, never consent.
+///
+/// ```
+/// use eula_gate::product::Context;
+/// assert_eq!(Context::new("docker-build").unwrap().as_str(), "docker-build");
+/// assert!(Context::new("Ansible").is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Context(String);
+
+impl Context {
+    /// Checks `name` against the context rule.
+    pub fn new(name: &str) -> Result<Context, String> {
+        if is_context(name) {
+            Ok(Context(name.to_owned()))
+        } else {
+            Err(format!(
+                "\"{}\" is not a context name: use 1 to 32 lower-case letters, digits, '.', '_' or '-' \
+                 (e.g. debconf, rpm, install.sh, ansible)",
+                crate::license::shown(name)
+            ))
+        }
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Whether `name` is a context name (`^[a-z0-9._-]{1,32}$`).
+pub fn is_context(name: &str) -> bool {
+    (1..=32).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+}
+
 /// Why a string is not a [`Product`] name; shows the rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidProduct(pub String);

@@ -2,14 +2,19 @@
 //! receipt read back from disk.
 
 use crate::license::{License, sha256_hex};
-use crate::product::{Digest, Product, is_digest};
+use crate::product::{Context, Digest, Product, is_context, is_digest};
 use serde::Deserialize;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value, json};
 use std::fmt;
 
-/// The receipt schema this version writes and understands.
-pub const SCHEMA: u64 = 1;
+/// The receipt schema this version writes; [`check`] reads schema 1 and 2.
+pub const SCHEMA: u64 = 2;
+
+/// The application ID under which the host's machine ID is hashed
+/// (`systemd-id128 machine-id --app-specific=...`), so that no raw machine ID is
+/// ever written.
+pub const MACHINE_ID_APP: &str = "3d9e9aea15dc49089eb112f6de78f066";
 
 /// How consent was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +25,8 @@ pub enum Method {
     Flag,
     /// `EULA_GATE_ACCEPT` named the product.
     Env,
+    /// An organisation policy pinned to this text.
+    Policy,
 }
 
 impl Method {
@@ -29,6 +36,7 @@ impl Method {
             Method::Interactive => "interactive",
             Method::Flag => "flag",
             Method::Env => "env",
+            Method::Policy => "policy",
         }
     }
 }
@@ -40,21 +48,39 @@ pub struct AcceptedBy {
     pub user: String,
     /// The real user id of the process.
     pub uid: u32,
+    /// The person behind `sudo`: the account that `SUDO_UID` names, with its name from
+    /// the account database (never from `SUDO_USER`); `None` when not under sudo.
+    pub sudo: Option<(String, u32)>,
 }
 
 impl AcceptedBy {
-    /// The real user of this process.
+    /// The real user of this process, and the account behind sudo where there is one.
     pub fn current() -> AcceptedBy {
         // SAFETY: getuid cannot fail and has no preconditions.
         let uid = unsafe { libc::getuid() };
         AcceptedBy {
             user: user_name(uid).unwrap_or_else(|| uid.to_string()),
             uid,
+            sudo: sudo_account(uid),
         }
     }
 }
 
-fn user_name(uid: u32) -> Option<String> {
+/// The account that `SUDO_UID` names, when it is a real account other than `uid`.
+fn sudo_account(uid: u32) -> Option<(String, u32)> {
+    let value = std::env::var("SUDO_UID").ok()?;
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let sudo_uid: u32 = value.parse().ok()?;
+    if sudo_uid == uid {
+        return None;
+    }
+    Some((user_name(sudo_uid)?, sudo_uid))
+}
+
+/// The account name of `uid` from the account database, if it has one.
+pub fn user_name(uid: u32) -> Option<String> {
     // An account with many groups or a long GECOS field needs more than 4 KiB: the
     // buffer doubles on ERANGE, up to 1 MiB.
     let mut len = 4096;
@@ -81,6 +107,112 @@ fn user_name(uid: u32) -> Option<String> {
     }
 }
 
+/// The host a decision was made on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Host {
+    /// The host name (`uname -n`).
+    pub hostname: String,
+    /// The application-specific ID derived from `/etc/machine-id`, when readable.
+    pub machine_id: Option<String>,
+}
+
+impl Host {
+    /// This host.
+    pub fn current() -> Host {
+        let hostname = rustix::system::uname().nodename().to_string_lossy().into_owned();
+        let machine_id = std::fs::read_to_string("/etc/machine-id")
+            .ok()
+            .and_then(|id| app_specific_machine_id(id.trim(), MACHINE_ID_APP));
+        Host { hostname, machine_id }
+    }
+}
+
+/// What `systemd-id128 machine-id --app-specific=APP` prints for the machine ID
+/// `machine_id` (32 hex digits): HMAC-SHA256 keyed by the machine ID over the
+/// application ID, its first 128 bits made a version 4 UUID, in lower-case hex.
+/// `None` when either is not 32 hex digits.
+pub fn app_specific_machine_id(machine_id: &str, app: &str) -> Option<String> {
+    use sha2::{Digest as _, Sha256};
+    let key = hex16(machine_id)?;
+    let message = hex16(app)?;
+    let mut block = [0u8; 64];
+    block[..16].copy_from_slice(&key);
+    let pad = |byte: u8| block.map(|b| b ^ byte);
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(message)
+        .finalize();
+    let mac = Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize();
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&mac[..16]);
+    id[6] = (id[6] & 0x0f) | 0x40;
+    id[8] = (id[8] & 0x3f) | 0x80;
+    Some(id.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn hex16(text: &str) -> Option<[u8; 16]> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 32 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, pair) in bytes.chunks(2).enumerate() {
+        let pair = std::str::from_utf8(pair).ok()?;
+        out[i] = u8::from_str_radix(pair, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// A random version 4 UUID, lower-case, from the operating system's randomness.
+pub fn new_receipt_id() -> std::io::Result<String> {
+    let mut bytes = [0u8; 16];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        match rustix::rand::getrandom(&mut bytes[filled..], rustix::rand::GetRandomFlags::empty()) {
+            Ok(n) => filled += n,
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    ))
+}
+
+/// Whether `text` is a lower-case version 4 UUID with the RFC 4122 variant.
+pub fn is_uuid_v4(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_digit() || (b'a'..=b'f').contains(&c),
+        })
+        && b[14] == b'4'
+        && matches!(b[19], b'8' | b'9' | b'a' | b'b')
+}
+
+/// The organisation policy that gave consent, as the receipt records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyRef {
+    /// The policy file.
+    pub file: String,
+    /// Who approved the text (from the policy).
+    pub approved_by: String,
+    /// The organisation's reference for the decision (from the policy).
+    pub reference: String,
+}
+
 /// What is needed to write a receipt.
 #[derive(Debug, Clone)]
 pub struct Acceptance<'a> {
@@ -96,13 +228,33 @@ pub struct Acceptance<'a> {
     pub accepted_at: String,
     /// For interactive consent: whether the reader paged to the end of the text.
     pub read_to_end: Option<bool>,
+    /// This decision's random id (a version 4 UUID).
+    pub receipt_id: String,
+    /// Where the decision was made.
+    pub host: Host,
+    /// Which installer ran the gate, where it said so.
+    pub context: Option<Context>,
+    /// The policy that gave consent, for [`Method::Policy`].
+    pub policy: Option<PolicyRef>,
+    /// The `digest` of the receipt this one replaces, where it replaced one.
+    pub supersedes: Option<String>,
 }
 
 impl Acceptance<'_> {
     /// The receipt as JSON, `digest` included.
     pub fn to_receipt(&self) -> Value {
+        let mut accepted_by = json!({"user": self.accepted_by.user, "uid": self.accepted_by.uid});
+        if let (Some((user, uid)), Some(by)) = (&self.accepted_by.sudo, accepted_by.as_object_mut()) {
+            by.insert("sudo_user".into(), Value::from(user.as_str()));
+            by.insert("sudo_uid".into(), Value::from(*uid));
+        }
+        let mut host = json!({"hostname": self.host.hostname});
+        if let (Some(id), Some(map)) = (&self.host.machine_id, host.as_object_mut()) {
+            map.insert("machine_id".into(), Value::from(id.as_str()));
+        }
         let mut receipt = json!({
             "schema": SCHEMA,
+            "receipt_id": self.receipt_id,
             "product": self.product.as_str(),
             "license": {
                 "id": self.license.id,
@@ -110,8 +262,9 @@ impl Acceptance<'_> {
                 "sha256": self.license.sha256.as_str(),
             },
             "accepted_at": self.accepted_at,
-            "accepted_by": {"user": self.accepted_by.user, "uid": self.accepted_by.uid},
+            "accepted_by": accepted_by,
             "method": self.method.as_str(),
+            "host": host,
             "tool_version": env!("CARGO_PKG_VERSION"),
         });
         let map = receipt
@@ -119,6 +272,18 @@ impl Acceptance<'_> {
             .expect("json! object literal is an object");
         if let Some(read) = self.read_to_end {
             map.insert("read_to_end".into(), Value::Bool(read));
+        }
+        if let Some(context) = &self.context {
+            map.insert("context".into(), Value::from(context.as_str()));
+        }
+        if let Some(policy) = &self.policy {
+            map.insert(
+                "policy".into(),
+                json!({"file": policy.file, "approved_by": policy.approved_by, "reference": policy.reference}),
+            );
+        }
+        if let Some(replaced) = &self.supersedes {
+            map.insert("supersedes".into(), Value::from(replaced.as_str()));
         }
         let digest = receipt_digest(map);
         map.insert("digest".into(), Value::String(digest));
@@ -155,30 +320,40 @@ pub fn canonical_json(fields: &Map<String, Value>) -> String {
 /// What a valid receipt says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceiptFacts {
+    /// The receipt schema (1 or 2).
+    pub schema: u64,
     /// The license digest the receipt records.
     pub license_sha256: Digest,
+    /// The license's title.
+    pub title: String,
     /// When the license was accepted.
     pub accepted_at: String,
     /// How it was accepted.
     pub method: String,
+    /// Which installer ran the gate, where the receipt says.
+    pub context: Option<String>,
+    /// The policy's approver, for method `policy`.
+    pub approved_by: Option<String>,
+    /// The receipt's own `digest`.
+    pub digest: String,
 }
 
 /// Parses and validates receipt bytes for `product`. `Err` says why the receipt is
 /// invalid (exit 7); whether its license is the expected one is left to the caller.
 pub fn check(bytes: &[u8], product: &Product) -> Result<ReceiptFacts, String> {
-    let Strict(value) = serde_json::from_slice(bytes).map_err(|e| format!("not valid JSON ({e})"))?;
+    let value = parse_strict(bytes).map_err(|e| format!("not valid JSON ({e})"))?;
     let Value::Object(map) = value else {
         return Err("not a JSON object".into());
     };
-    match map.get("schema") {
-        Some(Value::Number(n)) if n.as_u64() == Some(SCHEMA) => {}
+    let schema = match map.get("schema") {
+        Some(Value::Number(n)) if matches!(n.as_u64(), Some(1 | 2)) => n.as_u64().unwrap_or(SCHEMA),
         Some(other) => {
             return Err(format!(
-                "unknown schema {other}; this eula-gate understands schema {SCHEMA}"
+                "unknown schema {other}; this eula-gate understands schemas 1 and 2"
             ));
         }
         None => return Err("no \"schema\" field".into()),
-    }
+    };
     let recorded = text_field(&map, "digest")?;
     if !is_digest(recorded) {
         return Err("\"digest\" is not 64 lower-case hex digits".into());
@@ -196,7 +371,7 @@ pub fn check(bytes: &[u8], product: &Product) -> Result<ReceiptFacts, String> {
         return Err("license.sha256 is not 64 lower-case hex digits".into());
     }
     text_field(license, "id").map_err(|e| format!("license: {e}"))?;
-    text_field(license, "title").map_err(|e| format!("license: {e}"))?;
+    let title = text_field(license, "title").map_err(|e| format!("license: {e}"))?;
     let accepted_at = text_field(&map, "accepted_at")?;
     if !is_timestamp(accepted_at) {
         return Err(format!(
@@ -205,26 +380,102 @@ pub fn check(bytes: &[u8], product: &Product) -> Result<ReceiptFacts, String> {
     }
     let by = object_field(&map, "accepted_by")?;
     text_field(by, "user").map_err(|e| format!("accepted_by: {e}"))?;
-    if by
-        .get("uid")
-        .and_then(Value::as_u64)
-        .is_none_or(|uid| uid > u64::from(u32::MAX))
-    {
+    if !is_uid(by.get("uid")) {
         return Err("accepted_by.uid is not a user id".into());
     }
     let method = text_field(&map, "method")?;
-    if !matches!(method, "interactive" | "flag" | "env") {
+    let methods: &[&str] = if schema == 1 {
+        &["interactive", "flag", "env"]
+    } else {
+        &["interactive", "flag", "env", "policy"]
+    };
+    if !methods.contains(&method) {
         return Err(format!("unknown method \"{method}\""));
     }
     text_field(&map, "tool_version")?;
     if map.get("read_to_end").is_some_and(|v| !v.is_boolean()) {
         return Err("\"read_to_end\" is not true or false".into());
     }
+    let (context, approved_by) = if schema == 2 {
+        check_schema_2(&map, by, method)?
+    } else {
+        (None, None)
+    };
     Ok(ReceiptFacts {
+        schema,
         license_sha256: Digest::parse(license_sha256).map_err(|e| e.to_string())?,
+        title: title.to_owned(),
         accepted_at: accepted_at.to_owned(),
         method: method.to_owned(),
+        context,
+        approved_by,
+        digest: recorded.to_owned(),
     })
+}
+
+fn is_uid(value: Option<&Value>) -> bool {
+    value
+        .and_then(Value::as_u64)
+        .is_some_and(|uid| uid <= u64::from(u32::MAX))
+}
+
+/// The fields schema 2 adds; returns the context and the policy's approver.
+fn check_schema_2(
+    map: &Map<String, Value>,
+    by: &Map<String, Value>,
+    method: &str,
+) -> Result<(Option<String>, Option<String>), String> {
+    if !is_uuid_v4(text_field(map, "receipt_id")?) {
+        return Err("\"receipt_id\" is not a lower-case version 4 UUID".into());
+    }
+    match (by.get("sudo_user"), by.get("sudo_uid")) {
+        (None, None) => {}
+        (Some(Value::String(_)), uid @ Some(_)) if is_uid(uid) => {}
+        _ => {
+            return Err("accepted_by.sudo_user and sudo_uid must come together: a name and a user id".into());
+        }
+    }
+    let host = object_field(map, "host")?;
+    text_field(host, "hostname").map_err(|e| format!("host: {e}"))?;
+    if let Some(id) = host.get("machine_id")
+        && !id
+            .as_str()
+            .is_some_and(|id| hex16(id).is_some() && id.bytes().all(|b| !b.is_ascii_uppercase()))
+    {
+        return Err("host.machine_id is not 32 lower-case hex digits".into());
+    }
+    if map.contains_key("read_to_end") != (method == "interactive") {
+        return Err("\"read_to_end\" is recorded for method interactive, and only for it".into());
+    }
+    let context = match map.get("context") {
+        None => None,
+        Some(Value::String(c)) if is_context(c) => Some(c.clone()),
+        Some(_) => return Err("\"context\" is not a context name ([a-z0-9._-], 1 to 32)".into()),
+    };
+    let approved_by = match (map.get("policy"), method) {
+        (None, "policy") => return Err("method policy without a \"policy\" field".into()),
+        (None, _) => None,
+        (Some(_), m) if m != "policy" => {
+            return Err("a \"policy\" field with a method other than policy".into());
+        }
+        (Some(_), _) => {
+            let policy = object_field(map, "policy")?;
+            text_field(policy, "file").map_err(|e| format!("policy: {e}"))?;
+            text_field(policy, "reference").map_err(|e| format!("policy: {e}"))?;
+            Some(
+                text_field(policy, "approved_by")
+                    .map_err(|e| format!("policy: {e}"))?
+                    .to_owned(),
+            )
+        }
+    };
+    if map
+        .get("supersedes")
+        .is_some_and(|v| !v.as_str().is_some_and(is_digest))
+    {
+        return Err("\"supersedes\" is not 64 lower-case hex digits".into());
+    }
+    Ok((context, approved_by))
 }
 
 /// Whether `text` is a receipt timestamp, `YYYY-MM-DDTHH:MM:SSZ`, with a month, day,
@@ -272,6 +523,12 @@ fn object_field<'a>(map: &'a Map<String, Value>, key: &str) -> Result<&'a Map<St
         Some(_) => Err(format!("\"{key}\" is not an object")),
         None => Err(format!("no \"{key}\" field")),
     }
+}
+
+/// Parses `bytes` as JSON the way receipts are read: duplicate keys and numbers other
+/// than 64-bit integers are errors. Policies and history lines are read the same way.
+pub fn parse_strict(bytes: &[u8]) -> Result<Value, serde_json::Error> {
+    serde_json::from_slice::<Strict>(bytes).map(|Strict(value)| value)
 }
 
 /// A JSON value that refuses duplicate keys, which serde_json's `Value` would
@@ -383,9 +640,18 @@ mod tests {
             accepted_by: AcceptedBy {
                 user: "zoë".into(),
                 uid: 1000,
+                sudo: None,
             },
             accepted_at: "2026-11-30T02:22:06Z".into(),
             read_to_end: None,
+            receipt_id: "0b7e6a3c-5d1f-4b2a-9c8d-7e6f5a4b3c2d".into(),
+            host: Host {
+                hostname: "pbx-01".into(),
+                machine_id: None,
+            },
+            context: None,
+            policy: None,
+            supersedes: None,
         }
         .to_receipt()
     }
@@ -395,10 +661,10 @@ mod tests {
         let receipt = sample();
         let canon = canonical_json(receipt.as_object().unwrap());
         assert!(canon.starts_with(
-            r#"{"accepted_at":"2026-11-30T02:22:06Z","accepted_by":{"uid":1000,"user":"zoë"},"license":{"id""#
+            r#"{"accepted_at":"2026-11-30T02:22:06Z","accepted_by":{"uid":1000,"user":"zoë"},"host":{"hostname":"pbx-01"},"license":{"id""#
         ));
         assert!(
-            canon.ends_with(r#""method":"flag","product":"portsip-pbx","schema":1,"tool_version":"0.1.0"}"#)
+            canon.ends_with(r#""method":"flag","product":"portsip-pbx","receipt_id":"0b7e6a3c-5d1f-4b2a-9c8d-7e6f5a4b3c2d","schema":2,"tool_version":"0.1.0"}"#)
         );
         assert!(!canon.contains("\"digest\"") && !canon.contains(": "));
     }
@@ -444,12 +710,103 @@ mod tests {
         );
         let future = String::from_utf8(bytes)
             .unwrap()
-            .replace("\"schema\": 1", "\"schema\": 2");
+            .replace("\"schema\": 2", "\"schema\": 3");
         assert!(
             check(future.as_bytes(), &Product::new("portsip-pbx").unwrap())
                 .unwrap_err()
-                .contains("unknown schema 2")
+                .contains("unknown schema 3")
         );
+    }
+
+    /// A receipt as eula-gate 0.1 wrote it (schema 1) still verifies.
+    #[test]
+    fn a_schema_1_receipt_still_checks() {
+        let mut map = sample().as_object().unwrap().clone();
+        for key in ["receipt_id", "host", "digest"] {
+            map.remove(key);
+        }
+        map.insert("schema".into(), Value::from(1));
+        let digest = receipt_digest(&map);
+        map.insert("digest".into(), Value::from(digest));
+        let facts = check(&to_file_bytes(&Value::Object(map.clone())), &Product::embedded()).unwrap();
+        assert_eq!(facts.schema, 1);
+        // Schema 1 knows no policies: a schema 1 receipt that claims one is invalid.
+        map.insert("method".into(), Value::from("policy"));
+        map.remove("digest");
+        let digest = receipt_digest(&map);
+        map.insert("digest".into(), Value::from(digest));
+        assert!(check(&to_file_bytes(&Value::Object(map)), &Product::embedded()).is_err());
+    }
+
+    #[test]
+    fn schema_2_fields_are_checked() {
+        let edit = |f: &dyn Fn(&mut Map<String, Value>)| {
+            let mut map = sample().as_object().unwrap().clone();
+            map.remove("digest");
+            f(&mut map);
+            let digest = receipt_digest(&map);
+            map.insert("digest".into(), Value::from(digest));
+            check(&to_file_bytes(&Value::Object(map)), &Product::embedded())
+        };
+        assert!(edit(&|_| {}).is_ok());
+        type Edit<'a> = &'a dyn Fn(&mut Map<String, Value>);
+        let bad: [(&str, Edit); 8] = [
+            ("receipt_id", &|m| {
+                m.insert(
+                    "receipt_id".into(),
+                    Value::from("0B7E6A3C-5D1F-4B2A-9C8D-7E6F5A4B3C2D"),
+                );
+            }),
+            ("no host", &|m| {
+                m.remove("host");
+            }),
+            ("machine_id", &|m| {
+                m.insert("host".into(), json!({"hostname": "h", "machine_id": "xyz"}));
+            }),
+            ("sudo alone", &|m| {
+                m.insert(
+                    "accepted_by".into(),
+                    json!({"user": "u", "uid": 1, "sudo_user": "b"}),
+                );
+            }),
+            ("context", &|m| {
+                m.insert("context".into(), Value::from("Debconf"));
+            }),
+            ("read_to_end for flag", &|m| {
+                m.insert("read_to_end".into(), Value::Bool(true));
+            }),
+            ("policy for flag", &|m| {
+                m.insert(
+                    "policy".into(),
+                    json!({"file": "f", "approved_by": "a", "reference": "r"}),
+                );
+            }),
+            ("supersedes", &|m| {
+                m.insert("supersedes".into(), Value::from("abc"));
+            }),
+        ];
+        for (what, f) in bad {
+            assert!(edit(f).is_err(), "{what}");
+        }
+    }
+
+    /// The derivation matches `systemd-id128 machine-id --app-specific=...`: the value
+    /// systemd 252 printed on a machine whose /etc/machine-id held the first ID.
+    #[test]
+    fn app_specific_machine_ids_are_systemds() {
+        assert_eq!(
+            app_specific_machine_id("3d1219c7c4c5404aaa1f6d2a48adfda4", MACHINE_ID_APP).as_deref(),
+            Some("63321f8399b94f9ea4a4bfb4015056f3")
+        );
+        assert_eq!(app_specific_machine_id("not hex", MACHINE_ID_APP), None);
+    }
+
+    #[test]
+    fn receipt_ids_are_random_version_4_uuids() {
+        let (a, b) = (new_receipt_id().unwrap(), new_receipt_id().unwrap());
+        assert!(is_uuid_v4(&a) && is_uuid_v4(&b), "{a} {b}");
+        assert_ne!(a, b);
+        assert!(!is_uuid_v4("0b7e6a3c-5d1f-3b2a-9c8d-7e6f5a4b3c2d"));
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! link, and atomic writes whose temporary files are locked by their writer.
 
 use crate::error::{Error, Result};
+use crate::history;
 use crate::license::shown_path;
-use crate::product::Product;
+use crate::product::{Digest, Product};
 use crate::trusted_path::{self, Missing, PathError, Rule};
 use rustix::fs::{AtFlags, FileType, FlockOperation, Mode, OFlags};
 use rustix::io::Errno;
@@ -144,85 +145,256 @@ impl ReceiptStore {
         let Some(dir) = self.open_dir(Missing::Report)? else {
             return Ok(Stored::Missing);
         };
-        // Judged on an O_PATH descriptor before anything is opened: a link is refused
-        // (never followed), a FIFO or device is never opened (no side effects).
-        let name = receipt_name(product);
-        let at = self.path(product);
-        let entry = match trusted_path::open_path(&dir, std::ffi::OsStr::new(&name), &at) {
+        Ok(self.read_entry(
+            &dir,
+            &receipt_name(product),
+            &self.path(product),
+            MAX_RECEIPT_BYTES,
+        ))
+    }
+
+    /// Reads the entry `name` of the opened directory `dir` (shown as `at`), at most
+    /// `max` bytes: judged on an `O_PATH` descriptor before anything is opened, so a
+    /// link is refused (never followed) and a FIFO or device is never opened.
+    fn read_entry(&self, dir: &OwnedFd, name: &str, at: &Path, max: u64) -> Stored {
+        let entry = match trusted_path::open_path(dir, std::ffi::OsStr::new(name), at) {
             Ok(entry) => entry,
-            Err(PathError::NotFound { .. }) => return Ok(Stored::Missing),
-            Err(e) => return Ok(Stored::Unreadable(e.to_string())),
+            Err(PathError::NotFound { .. }) => return Stored::Missing,
+            Err(e) => return Stored::Unreadable(e.to_string()),
         };
-        let seen = match trusted_path::stat_of(&entry, &at) {
+        let seen = match trusted_path::stat_of(&entry, at) {
             Ok(seen) => seen,
-            Err(e) => return Ok(Stored::Unreadable(e.to_string())),
+            Err(e) => return Stored::Unreadable(e.to_string()),
         };
         match FileType::from_raw_mode(seen.st_mode) {
             FileType::RegularFile => {}
             FileType::Symlink => {
-                return Ok(Stored::Unreadable(
+                return Stored::Unreadable(
                     "it is a symbolic link, and receipts are never read through one".into(),
-                ));
+                );
             }
-            _ => return Ok(Stored::Unreadable("it is not a regular file".into())),
+            _ => return Stored::Unreadable("it is not a regular file".into()),
         }
-        // In a directory only root may write, a receipt someone else owns was put there
+        // In a directory only root may write, a file someone else owns was put there
         // before the directory became root's, and that user can still rewrite it.
         if self.rule != Rule::Caller && seen.st_uid != 0 {
-            return Ok(Stored::Unreadable(format!(
+            return Stored::Unreadable(format!(
                 "it is owned by uid {}, not root, so that user could have written it",
                 seen.st_uid
-            )));
+            ));
         }
-        let file = match trusted_path::open_checked_file(&dir, std::ffi::OsStr::new(&name), &seen, &at) {
+        if self.rule != Rule::Caller && seen.st_mode & 0o022 != 0 {
+            return Stored::Unreadable(format!(
+                "its mode {:04o} lets group or others rewrite it, so anyone could have written it",
+                seen.st_mode & 0o7777
+            ));
+        }
+        let file = match trusted_path::open_checked_file(dir, std::ffi::OsStr::new(name), &seen, at) {
             Ok(fd) => File::from(fd),
-            Err(e) => return Ok(Stored::Unreadable(e.to_string())),
+            Err(e) => return Stored::Unreadable(e.to_string()),
         };
         match file.metadata() {
             Ok(meta) if meta.is_file() => {}
-            Ok(_) => return Ok(Stored::Unreadable("it is not a regular file".into())),
-            Err(e) => return Ok(Stored::Unreadable(format!("cannot inspect it: {e}"))),
+            Ok(_) => return Stored::Unreadable("it is not a regular file".into()),
+            Err(e) => return Stored::Unreadable(format!("cannot inspect it: {e}")),
         }
         let mut bytes = Vec::new();
-        if let Err(e) = file.take(MAX_RECEIPT_BYTES + 1).read_to_end(&mut bytes) {
-            return Ok(Stored::Unreadable(format!("cannot read it: {e}")));
+        if let Err(e) = file.take(max + 1).read_to_end(&mut bytes) {
+            return Stored::Unreadable(format!("cannot read it: {e}"));
         }
-        if bytes.len() as u64 > MAX_RECEIPT_BYTES {
-            return Ok(Stored::Unreadable(format!(
-                "it is larger than {} KiB",
-                MAX_RECEIPT_BYTES / 1024
-            )));
+        if bytes.len() as u64 > max {
+            return Stored::Unreadable(format!("it is larger than {} KiB", max / 1024));
         }
-        Ok(Stored::Found(bytes))
+        Stored::Found(bytes)
     }
 
     /// Writes the receipt for `product` so that it appears whole or not at all: a new
     /// temporary file in the same directory, locked, flushed, renamed over the old
     /// receipt, then the directory synced. Never follows a symlink when writing.
     pub fn write_atomically(&self, product: &Product, bytes: &[u8]) -> Result<PathBuf> {
-        let dir = self
-            .open_dir(Missing::Create)?
-            .expect("Missing::Create never reports a missing directory");
-        remove_abandoned_temps(&dir, product.as_str());
-        let final_name = receipt_name(product);
-        let next = "check free space, file size limits (ulimit -f) and permissions there, or pass another --receipt-dir";
-        let fail = |e: std::io::Error| Error::io("write receipt in", &self.dir, &e, next);
-        let (temp, temp_name) = create_temp_file(&dir, product.as_str()).map_err(fail)?;
-        // 0644 (receipts are world-readable by contract) only now, under the writer's
-        // lock: until here nobody else could open the file, let alone lock it.
-        let written = write_and_sync(&temp, bytes)
-            .and_then(|()| rustix::fs::fchmod(&temp, Mode::from_raw_mode(0o644)).map_err(Into::into))
-            .and_then(|()| {
-                rustix::fs::renameat(&dir, temp_name.as_str(), &dir, final_name.as_str()).map_err(Into::into)
-            })
-            .and_then(|()| rustix::fs::fsync(&dir).map_err(Into::into));
-        if let Err(e) = written {
-            let _ = rustix::fs::unlinkat(&dir, temp_name.as_str(), AtFlags::empty());
-            return Err(fail(e));
-        }
-        // The lock goes with the descriptor, after the rename.
-        drop(temp);
+        let dir = self.open_dir_creating()?;
+        replace_atomically(&dir, &receipt_name(product), bytes).map_err(|e| {
+            Error::io(
+                "write receipt in",
+                &self.dir,
+                &e,
+                "check free space, file size limits (ulimit -f) and permissions there, or pass \
+                 another --receipt-dir",
+            )
+        })?;
         Ok(self.path(product))
+    }
+
+    fn open_dir_creating(&self) -> Result<OwnedFd> {
+        Ok(self
+            .open_dir(Missing::Create)?
+            .expect("Missing::Create never reports a missing directory"))
+    }
+
+    /// The directory of kept texts, `texts/` in this one.
+    pub fn texts_dir(&self) -> PathBuf {
+        self.dir.join(TEXTS_DIR)
+    }
+
+    /// Keeps the normalized text of `license` as `texts/<sha256>.txt`, once: a text
+    /// already kept under its digest is left as it is.
+    pub fn keep_text(&self, license: &crate::license::License) -> Result<()> {
+        let texts = self.texts_dir();
+        let fail = |e: std::io::Error| {
+            Error::io(
+                "keep the license text in",
+                &texts,
+                &e,
+                "check free space and permissions there, or pass another --receipt-dir",
+            )
+        };
+        self.open_dir_creating()?;
+        let dir = match trusted_path::open_dir(&texts, self.rule, Missing::Create) {
+            Ok(fd) => fd,
+            Err(e) => return Err(refusal(&texts, &e)),
+        };
+        let name = text_name(&license.sha256);
+        remove_abandoned_temps(&dir, &name);
+        match rustix::fs::statat(&dir, name.as_str(), AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::RegularFile => return Ok(()),
+            Ok(_) | Err(Errno::NOENT) => {}
+            Err(e) => return Err(fail(e.into())),
+        }
+        replace_atomically(&dir, &name, license.text.as_bytes()).map_err(fail)
+    }
+
+    /// The kept text whose digest is `sha256`, checked against it; `None` when none is
+    /// kept here (or what is kept is not that text).
+    pub fn kept_text(&self, sha256: &Digest) -> Result<Option<String>> {
+        let texts = self.texts_dir();
+        let dir = match trusted_path::open_dir(&texts, self.rule, Missing::Report) {
+            Ok(fd) => fd,
+            Err(PathError::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(refusal(&texts, &e)),
+        };
+        let name = text_name(sha256);
+        match self.read_entry(&dir, &name, &texts.join(&name), crate::license::MAX_LICENSE_BYTES) {
+            Stored::Found(bytes) if Digest::of(&bytes) == *sha256 => Ok(String::from_utf8(bytes).ok()),
+            _ => Ok(None),
+        }
+    }
+
+    /// The history file of `product`.
+    pub fn history_path(&self, product: &Product) -> PathBuf {
+        self.dir.join(history_name(product))
+    }
+
+    /// Appends `event` to the history of `product`, chained to the last complete line.
+    /// Appenders take turns under an exclusive lock; a last line torn by a crash is cut
+    /// off first, so it never breaks the chain.
+    pub fn append_history(&self, product: &Product, event: &history::Event<'_>) -> Result<()> {
+        let path = self.history_path(product);
+        let fail = |e: std::io::Error| {
+            Error::io(
+                "append to the history",
+                &path,
+                &e,
+                "check free space and permissions there; the receipt itself is written",
+            )
+        };
+        let dir = self.open_dir_creating()?;
+        let name = history_name(product);
+        let flags = OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+        let fd = rustix::fs::openat(&dir, name.as_str(), flags, Mode::from_raw_mode(0o644))
+            .map_err(|e| fail(e.into()))?;
+        let st = rustix::fs::fstat(&fd).map_err(|e| fail(e.into()))?;
+        if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
+            return Err(fail(std::io::Error::other("it is not a regular file")));
+        }
+        let euid = rustix::process::geteuid().as_raw();
+        if self.rule != Rule::Caller && st.st_uid != 0 {
+            return Err(fail(std::io::Error::other(format!(
+                "it is owned by uid {}, not root, so that user could have rewritten it",
+                st.st_uid
+            ))));
+        }
+        // Anyone could have rewritten a history others may write: never build on it.
+        if self.rule != Rule::Caller && st.st_mode & 0o022 != 0 {
+            return Err(fail(std::io::Error::other(format!(
+                "its mode {:04o} lets group or others rewrite it; move it aside to start a new one",
+                st.st_mode & 0o7777
+            ))));
+        }
+        // Made under the caller's umask: world-readable, as receipts are.
+        if st.st_uid == euid {
+            rustix::fs::fchmod(&fd, Mode::from_raw_mode(0o644)).map_err(|e| fail(e.into()))?;
+        }
+        rustix::fs::flock(&fd, FlockOperation::LockExclusive).map_err(|e| fail(e.into()))?;
+        let mut file = File::from(fd);
+        let mut bytes = Vec::new();
+        (&mut file)
+            .take(history::MAX_HISTORY_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(fail)?;
+        if bytes.len() as u64 > history::MAX_HISTORY_BYTES {
+            return Err(fail(std::io::Error::other(format!(
+                "it is larger than {} MiB",
+                history::MAX_HISTORY_BYTES >> 20
+            ))));
+        }
+        let complete = history::complete_len(&bytes);
+        if complete != bytes.len() {
+            file.set_len(complete as u64).map_err(fail)?;
+        }
+        let mut line = history::line(event, history::last_hash(&bytes).as_deref());
+        line.push('\n');
+        rustix::io::pwrite(&file, line.as_bytes(), complete as u64)
+            .map_err(std::io::Error::from)
+            .and_then(|n| {
+                if n == line.len() {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::other("a short write"))
+                }
+            })
+            .and_then(|()| file.sync_all())
+            .map_err(fail)?;
+        let _ = rustix::fs::fsync(&dir);
+        Ok(())
+    }
+
+    /// Reads the history of `product` (at most `MAX_HISTORY_BYTES`), the same way a
+    /// receipt is read. `Err` only when the directory cannot be trusted or opened.
+    pub fn read_history(&self, product: &Product) -> Result<Stored> {
+        let Some(dir) = self.open_dir(Missing::Report)? else {
+            return Ok(Stored::Missing);
+        };
+        Ok(self.read_entry(
+            &dir,
+            &history_name(product),
+            &self.history_path(product),
+            history::MAX_HISTORY_BYTES,
+        ))
+    }
+
+    /// The products that have a receipt here (`<product>.json` with a valid product
+    /// name), sorted; empty when the directory does not exist.
+    pub fn products(&self) -> Result<Vec<Product>> {
+        let Some(dir) = self.open_dir(Missing::Report)? else {
+            return Ok(Vec::new());
+        };
+        let entries = rustix::fs::Dir::read_from(&dir).map_err(|e| {
+            Error::io(
+                "list the receipts in",
+                &self.dir,
+                &e.into(),
+                "check the permissions of the directory",
+            )
+        })?;
+        let mut products: Vec<Product> = entries
+            .flatten()
+            .filter_map(|entry| {
+                let name = entry.file_name().to_str().ok()?;
+                Product::new(name.strip_suffix(".json")?).ok()
+            })
+            .collect();
+        products.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        Ok(products)
     }
 
     /// Removes the receipt for `product`. Returns whether there was one.
@@ -251,12 +423,37 @@ fn receipt_name(product: &Product) -> String {
     format!("{product}.json")
 }
 
+/// `<product>.history.jsonl`.
+fn history_name(product: &Product) -> String {
+    format!("{product}.history.jsonl")
+}
+
+/// The directory of kept texts inside a receipt directory.
+const TEXTS_DIR: &str = "texts";
+
+/// `<sha256>.txt`.
+fn text_name(sha256: &Digest) -> String {
+    format!("{sha256}.txt")
+}
+
 /// The message for a directory that cannot be reached safely: the component at
 /// fault, why it matters, and a fix that is safe to run.
 fn refusal(dir: &Path, e: &PathError) -> Error {
     let at = shown_path(e.at());
     let dir_shown = shown_path(dir);
     let (why, fix) = match e {
+        // In a shared sticky directory its owner can swap the name for a link at any
+        // time, so `chown` there could change a file of that user's choosing.
+        PathError::Owner { uid, .. } if in_shared_directory(e.at()) => (
+            format!(
+                "{at} is owned by uid {uid}, not root, and lies in a shared directory, so that user \
+                 could redirect, forge or remove receipts"
+            ),
+            format!(
+                "keep receipts in a directory of their own that only root can write, such as \
+                 {SYSTEM_DIR}; do not change the owner of {at}, which its owner can replace at any time"
+            ),
+        ),
         PathError::Owner { uid, .. } => (
             format!(
                 "{at} is owned by uid {uid}, not root, so that user could redirect, forge or remove receipts"
@@ -328,10 +525,18 @@ fn refusal(dir: &Path, e: &PathError) -> Error {
     ))
 }
 
+/// Whether the directory holding `at` is writable by others and sticky (such as
+/// `/tmp`); only for choosing the words of a refusal, never for a decision.
+fn in_shared_directory(at: &Path) -> bool {
+    at.parent()
+        .and_then(|parent| rustix::fs::stat(parent).ok())
+        .is_some_and(|st| st.st_mode & 0o1002 == 0o1002)
+}
+
 /// Removes temporary files for `product` that no live writer holds: a writer holds
 /// an exclusive lock on its file until it is renamed, so a lock that can be taken
 /// means the writer is gone, whatever PID namespace it ran in.
-fn remove_abandoned_temps(dir: &OwnedFd, product: &str) {
+fn remove_abandoned_temps(dir: &OwnedFd, final_name: &str) {
     let Ok(entries) = rustix::fs::Dir::read_from(dir) else {
         return;
     };
@@ -340,7 +545,7 @@ fn remove_abandoned_temps(dir: &OwnedFd, product: &str) {
         let Ok(name) = entry.file_name().to_str() else {
             continue;
         };
-        if temp_writer_pid(name, product).is_none() {
+        if temp_writer_pid(name, final_name).is_none() {
             continue;
         }
         let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
@@ -365,30 +570,51 @@ fn remove_abandoned_temps(dir: &OwnedFd, product: &str) {
 /// How many temporary names a writer tries before it gives up.
 const TEMP_ATTEMPTS: u32 = 64;
 
-/// The temporary name a writer `pid` tries `n`-th: `.<product>.json.<pid>.<n>.tmp`.
-fn temp_name(product: &str, pid: u32, n: u32) -> String {
-    format!(".{product}.json.{pid}.{n}.tmp")
+/// The temporary name a writer `pid` tries `n`-th for `final_name`:
+/// `.<final_name>.<pid>.<n>.tmp` (for a receipt, `.<product>.json.<pid>.<n>.tmp`).
+fn temp_name(final_name: &str, pid: u32, n: u32) -> String {
+    format!(".{final_name}.{pid}.{n}.tmp")
 }
 
-/// The writer's pid in a name that `temp_name` made for `product`, else `None`.
-fn temp_writer_pid(name: &str, product: &str) -> Option<i32> {
+/// The writer's pid in a name that `temp_name` made for `final_name`, else `None`.
+fn temp_writer_pid(name: &str, final_name: &str) -> Option<i32> {
     let rest = name
         .strip_prefix('.')?
-        .strip_prefix(product)?
-        .strip_prefix(".json.")?;
+        .strip_prefix(final_name)?
+        .strip_prefix('.')?;
     let (pid, n) = rest.strip_suffix(".tmp")?.split_once('.')?;
     n.parse::<u32>().ok()?;
     pid.parse().ok()
 }
 
-/// Creates `.<product>.json.<pid>.<n>.tmp` exclusively (never through a symlink), mode
+/// Writes `final_name` in `dir` so that it appears whole or not at all: a new locked
+/// temporary file, flushed, given 0644, renamed over the old file, the directory
+/// synced. Abandoned temporary files for the same name are removed first.
+fn replace_atomically(dir: &OwnedFd, final_name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    remove_abandoned_temps(dir, final_name);
+    let (temp, temp_name) = create_temp_file(dir, final_name)?;
+    // 0644 (receipts are world-readable by contract) only now, under the writer's
+    // lock: until here nobody else could open the file, let alone lock it.
+    let written = write_and_sync(&temp, bytes)
+        .and_then(|()| rustix::fs::fchmod(&temp, Mode::from_raw_mode(0o644)).map_err(Into::into))
+        .and_then(|()| rustix::fs::renameat(dir, temp_name.as_str(), dir, final_name).map_err(Into::into))
+        .and_then(|()| rustix::fs::fsync(dir).map_err(Into::into));
+    if written.is_err() {
+        let _ = rustix::fs::unlinkat(dir, temp_name.as_str(), AtFlags::empty());
+    }
+    // The lock goes with the descriptor, after the rename.
+    drop(temp);
+    written
+}
+
+/// Creates `.<final_name>.<pid>.<n>.tmp` exclusively (never through a symlink), mode
 /// 0600 so that no other user can open it, and locks it; takes the next `n` while a
 /// name is taken or the file was taken from under us by a cleaner.
-fn create_temp_file(dir: &OwnedFd, product: &str) -> std::io::Result<(File, String)> {
+fn create_temp_file(dir: &OwnedFd, final_name: &str) -> std::io::Result<(File, String)> {
     let pid = std::process::id();
     let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
     for n in 0..TEMP_ATTEMPTS {
-        let name = temp_name(product, pid, n);
+        let name = temp_name(final_name, pid, n);
         let fd = match rustix::fs::openat(dir, name.as_str(), flags, Mode::from_raw_mode(0o600)) {
             Ok(fd) => fd,
             Err(Errno::EXIST) => continue,
@@ -405,7 +631,7 @@ fn create_temp_file(dir: &OwnedFd, product: &str) -> std::io::Result<(File, Stri
         return Ok((File::from(fd), name));
     }
     Err(std::io::Error::other(format!(
-        "no free temporary name after {TEMP_ATTEMPTS} tries (.{product}.json.{pid}.N.tmp all taken)"
+        "no free temporary name after {TEMP_ATTEMPTS} tries (.{final_name}.{pid}.N.tmp all taken)"
     )))
 }
 
@@ -420,7 +646,7 @@ mod tests {
 
     #[test]
     fn stale_temp_names_are_recognized_only_for_their_product() {
-        assert_eq!(temp_writer_pid(&temp_name("p", 42, 3), "p"), Some(42));
+        assert_eq!(temp_writer_pid(&temp_name("p.json", 42, 3), "p.json"), Some(42));
         for name in [
             "p.json",
             ".p.json.42.tmp",
@@ -428,8 +654,8 @@ mod tests {
             ".pp.json.42.0.tmp",
             ".p.json.42.0",
         ] {
-            assert_eq!(temp_writer_pid(name, "p"), None, "{name}");
+            assert_eq!(temp_writer_pid(name, "p.json"), None, "{name}");
         }
-        assert_eq!(temp_writer_pid(&temp_name("p.x", 7, 0), "p"), None);
+        assert_eq!(temp_writer_pid(&temp_name("p.x.json", 7, 0), "p.json"), None);
     }
 }

@@ -51,6 +51,8 @@ pub struct Report {
     pub accepted_at: Option<String>,
     /// How it was accepted, where a receipt was read.
     pub method: Option<String>,
+    /// The receipt's own `digest`, where a valid receipt was read.
+    pub receipt_digest: Option<String>,
     /// Why the receipt is invalid.
     pub reason: Option<String>,
     /// The system receipt that was looked at too, where it found nothing better.
@@ -88,6 +90,7 @@ fn check_store(store: &ReceiptStore, product: &Product, expected_sha256: &Digest
         receipt_sha256: None,
         accepted_at: None,
         method: None,
+        receipt_digest: None,
         reason: None,
         also_checked: None,
     };
@@ -111,6 +114,7 @@ fn check_store(store: &ReceiptStore, product: &Product, expected_sha256: &Digest
                 report.receipt_sha256 = Some(facts.license_sha256);
                 report.accepted_at = Some(facts.accepted_at);
                 report.method = Some(facts.method);
+                report.receipt_digest = Some(facts.digest);
             }
         },
     }

@@ -57,7 +57,7 @@ fn accept_eula_writes_a_complete_receipt_that_verify_accepts_silently() {
     let env = Env::new();
     env.run(&["--accept-eula"]).expect_code(0).stderr_has("receipt");
     let receipt = env.read_receipt("portsip-pbx");
-    assert_eq!(receipt["schema"], 1);
+    assert_eq!(receipt["schema"], 2);
     assert_eq!(receipt["product"], "portsip-pbx");
     assert_eq!(receipt["license"]["id"], "portsip-eula");
     assert_eq!(
@@ -282,7 +282,7 @@ fn a_receipt_for_another_product_or_schema_exits_7() {
     let text = std::fs::read_to_string(env.receipt("portsip-pbx")).unwrap();
     std::fs::write(
         env.receipt("portsip-pbx"),
-        text.replace("\"schema\": 1", "\"schema\": 2"),
+        text.replace("\"schema\": 2", "\"schema\": 3"),
     )
     .unwrap();
     env.run(&["verify"]).expect_code(7).stderr_has("unknown schema");
@@ -588,15 +588,43 @@ fn listed_options(help: &str) -> Vec<String> {
 fn each_command_help_lists_only_the_options_it_takes() {
     let env = Env::new();
     let target = ["--product", "--license", "--title", "--receipt-dir"];
-    let accept = [&target[..], &["--accept-eula", "--non-interactive", "--plain"]].concat();
+    let accept = [
+        &target[..],
+        &[
+            "--accept-eula",
+            "--non-interactive",
+            "--plain",
+            "--context",
+            "--policy-dir",
+        ],
+    ]
+    .concat();
     let verify = [&target[..], &["--sha256", "--json", "--quiet"]].concat();
     for (args, wanted) in [
         (&["--help"][..], accept.clone()),
         (&["accept", "--help"], accept.clone()),
         (&["verify", "--help"], verify),
         (&["show", "--help"], vec!["--product", "--license"]),
-        (&["hash", "--help"], vec!["--product", "--license"]),
+        (
+            &["hash", "--help"],
+            vec![
+                "--product",
+                "--license",
+                "--policy",
+                "--approved-by",
+                "--reference",
+            ],
+        ),
         (&["revoke", "--help"], vec!["--product", "--receipt-dir"]),
+        (&["list", "--help"], vec!["--receipt-dir", "--json"]),
+        (
+            &["history", "--help"],
+            vec!["--product", "--receipt-dir", "--json", "--check"],
+        ),
+        (
+            &["diff", "--help"],
+            vec!["--product", "--license", "--receipt-dir", "--from"],
+        ),
         (&["completions", "--help"], vec![]),
     ] {
         let help = env.run(args).expect_code(0).stdout();
@@ -682,6 +710,7 @@ fn each_command_help_carries_its_exit_codes_and_environment() {
     let all_vars = [
         "EULA_GATE_ACCEPT",
         "EULA_GATE_RECEIPT_DIR",
+        "EULA_GATE_POLICY_DIR",
         "DEBIAN_FRONTEND",
         "NO_COLOR",
     ];
@@ -691,6 +720,9 @@ fn each_command_help_carries_its_exit_codes_and_environment() {
         ("show", &[0, 1, 2], &[]),
         ("hash", &[0, 1, 2], &[]),
         ("revoke", &[0, 1, 2], &["EULA_GATE_RECEIPT_DIR"]),
+        ("list", &[0, 1, 2], &["EULA_GATE_RECEIPT_DIR"]),
+        ("history", &[0, 1, 2, 7], &["EULA_GATE_RECEIPT_DIR"]),
+        ("diff", &[0, 1, 2, 5], &["EULA_GATE_RECEIPT_DIR", "NO_COLOR"]),
         ("completions", &[0, 1, 2], &[]),
     ] {
         let help = env.run(&[sub, "--help"]).expect_code(0).stdout();

@@ -6,6 +6,7 @@ mod common;
 
 use common::{EMBEDDED_SHA256, Env, Run, binary, is_root, run_checked as run};
 use eula_gate::Product;
+use eula_gate::license::sha256_hex;
 use eula_gate::receipt::{check, receipt_digest};
 use serde_json::Value;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -133,10 +134,21 @@ fn writers_killed_at_random_moments_never_leave_a_partial_receipt() {
         }
         for name in receipt_files(&dir) {
             assert!(
-                name == "p.json" || (name.starts_with(".p.json.") && name.ends_with(".tmp")),
+                ["p.json", "p.history.jsonl", "texts"].contains(&name.as_str())
+                    || (name.starts_with(".p.json.") && name.ends_with(".tmp")),
                 "run {i}: unexpected file {name}"
             );
         }
+        // A kept text is whole (its name is its digest) or a temp file never read.
+        for name in receipt_files(&dir.join("texts")) {
+            if let Some(digest) = name.strip_suffix(".txt").filter(|_| !name.starts_with('.')) {
+                let text = std::fs::read(dir.join("texts").join(&name)).unwrap();
+                assert_eq!(sha256_hex(&text), digest, "run {i}: a partial kept text");
+            }
+        }
+        // Whatever moment the kill hit, the history's chain holds (a torn last line is
+        // left out, and the next append cuts it off).
+        run(gate(&dir, &["history", "--product", "p", "--check"])).expect_code(0);
         // A leftover temp file is never read as the receipt.
         let verify = run(verify_license(&dir, license));
         assert!(
@@ -152,7 +164,15 @@ fn writers_killed_at_random_moments_never_leave_a_partial_receipt() {
     // The next complete write removes every temp file that a killed writer left.
     run(accept_license(&dir, &a)).expect_code(0);
     run(accept_license(&dir, &b)).expect_code(0);
-    assert_eq!(receipt_files(&dir), ["p.json"]);
+    assert_eq!(receipt_files(&dir), ["p.history.jsonl", "p.json", "texts"]);
+    let mut kept = vec![format!("{}.txt", valid[0]), format!("{}.txt", valid[1])];
+    kept.sort();
+    assert_eq!(receipt_files(&dir.join("texts")), kept);
+    let history = std::fs::read(dir.join("p.history.jsonl")).unwrap();
+    assert!(history.ends_with(b"\n"), "a torn line was left after an append");
+    run(gate(&dir, &["history", "--product", "p", "--check"]))
+        .expect_code(0)
+        .stderr_has("is intact");
     eprintln!("crash loop: {killed} writers killed, {finished} finished");
 }
 
@@ -193,8 +213,12 @@ fn sixteen_accepts_at_once_end_with_one_valid_receipt() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    assert_eq!(receipt_files(&dir), ["portsip-pbx.json"]);
+    assert_eq!(
+        receipt_files(&dir),
+        ["portsip-pbx.history.jsonl", "portsip-pbx.json", "texts"]
+    );
     run(gate(&dir, &["verify"])).expect_code(0);
+    run(gate(&dir, &["history", "--check"])).expect_code(0);
 }
 
 #[test]
@@ -225,9 +249,12 @@ fn accepts_racing_revokes_leave_a_valid_receipt_or_none() {
         assert!(code == 0 || code == 5, "round {round}: verify {code}");
         let files = receipt_files(&dir);
         assert!(
-            files.is_empty() || files == ["portsip-pbx.json"],
+            files
+                .iter()
+                .all(|f| ["portsip-pbx.json", "portsip-pbx.history.jsonl", "texts"].contains(&f.as_str())),
             "round {round}: {files:?}"
         );
+        run(gate(&dir, &["history", "--check"])).expect_code(0);
     }
     run(gate(&dir, &["revoke"])).expect_code(0);
     run(gate(&dir, &["verify"])).expect_code(5);
@@ -408,7 +435,12 @@ fn a_full_disk_fails_with_exit_1_and_keeps_the_old_receipt() {
     assert_eq!(std::fs::read(dir.join("p.json")).unwrap(), before);
     assert_eq!(
         receipt_files(&dir),
-        ["filler", "p.json"],
+        ["filler", "p.history.jsonl", "p.json", "texts"],
+        "a temp file was left behind"
+    );
+    assert_eq!(
+        receipt_files(&dir.join("texts")),
+        [format!("{}.txt", hash_of(&env, &a))],
         "a temp file was left behind"
     );
     run(verify_license(&dir, &a)).expect_code(0);
@@ -471,9 +503,9 @@ fn hostile_receipts_are_invalid_never_accepted_never_a_panic() {
             "unknown schema",
         ),
         (
-            "schema 2",
-            edited(&base, |r| r["schema"] = 2.into()),
-            "unknown schema 2",
+            "schema 3",
+            edited(&base, |r| r["schema"] = 3.into()),
+            "unknown schema 3",
         ),
         (
             "schema missing",

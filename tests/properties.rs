@@ -3,7 +3,8 @@
 use eula_gate::Product;
 use eula_gate::license::{License, sanitize};
 use eula_gate::normalize;
-use eula_gate::receipt::{Acceptance, AcceptedBy, Method, check, to_file_bytes};
+use eula_gate::product::Context;
+use eula_gate::receipt::{Acceptance, AcceptedBy, Host, Method, PolicyRef, check, to_file_bytes};
 use eula_gate::store::{ReceiptStore, Stored};
 use proptest::prelude::*;
 
@@ -47,8 +48,13 @@ proptest! {
         title in proptest::option::of("[ -~é\"\\\\]{1,40}"),
         user in "[a-zA-Zé_\"\\\\]{1,16}",
         uid in any::<u32>(),
-        method in prop_oneof![Just(Method::Interactive), Just(Method::Flag), Just(Method::Env)],
-        read_to_end in proptest::option::of(any::<bool>()),
+        method in prop_oneof![Just(Method::Interactive), Just(Method::Flag), Just(Method::Env), Just(Method::Policy)],
+        read_to_end in any::<bool>(),
+        sudo in proptest::option::of(("[a-z_\"\\\\é]{1,16}", any::<u32>())),
+        context in proptest::option::of("[a-z0-9._-]{1,32}"),
+        approver in "[ -~é\u{1}]{1,40}",
+        hostname in "[ -~é]{0,40}",
+        supersedes in proptest::option::of("[0-9a-f]{64}"),
     ) {
         let license = match License::from_bytes(body.as_bytes(), "prop", "prop".into(), title.as_deref()) {
             Ok(license) => license,
@@ -58,9 +64,18 @@ proptest! {
             product: &Product::new("prop").unwrap(),
             license: &license,
             method,
-            accepted_by: AcceptedBy { user, uid },
+            accepted_by: AcceptedBy { user, uid, sudo },
             accepted_at: "2026-11-30T02:22:06Z".into(),
-            read_to_end,
+            read_to_end: (method == Method::Interactive).then_some(read_to_end),
+            receipt_id: eula_gate::receipt::new_receipt_id().unwrap(),
+            host: Host { hostname, machine_id: None },
+            context: context.map(|c| Context::new(&c).unwrap()),
+            policy: (method == Method::Policy).then(|| PolicyRef {
+                file: "/etc/eula-gate/policy.d/p.json".into(),
+                approved_by: approver,
+                reference: "REF-1".into(),
+            }),
+            supersedes,
         }
         .to_receipt();
         let dir = tempfile::tempdir().unwrap();

@@ -467,7 +467,7 @@ fn typing_show_at_the_question_pages_the_text_again_and_is_not_an_answer() {
 }
 
 #[test]
-fn a_changed_license_says_so_on_the_pager_screen() {
+fn a_changed_license_shows_what_changed_then_the_text() {
     let env = Env::new();
     let license = env.file("acme.txt", "Acme EULA\n\nFirst terms.\n");
     let args = ["--product", "acme", "--license", license.to_str().unwrap()];
@@ -476,6 +476,17 @@ fn a_changed_license_says_so_on_the_pager_screen() {
     env.run(&accept).expect_code(0);
     std::fs::write(&license, "Acme EULA\n\nNew terms.\n").unwrap();
     let mut pty = gate_on_pty(&env, &args, &[], 24, 80);
+    // First what changed, word by word, with how to move and go on.
+    let screen = pty.expect_screen("[-First-]{+New+} terms.");
+    let status = screen.contents_between(23, 0, 24, 0);
+    assert!(
+        status.contains("What changed since you accepted it on"),
+        "{status:?}\n{}",
+        screen.contents()
+    );
+    assert!(screen.contents().starts_with("Changes to the Acme EULA"));
+    pty.send("q");
+    // Then the whole text, which says it changed.
     let screen = pty.expect_screen("New terms.");
     let status = screen.contents_between(23, 0, 24, 0);
     assert!(
@@ -491,6 +502,45 @@ fn a_changed_license_says_so_on_the_pager_screen() {
     pty.expect("to decline: ");
     pty.send("no\r");
     assert_exit(pty.wait(), 3);
+}
+
+#[test]
+fn n_and_shift_n_jump_between_changes_and_only_the_whole_text_counts_as_read() {
+    let env = Env::new();
+    let body: String = (1..=200).map(|i| format!("Clause {i} of the terms.\n")).collect();
+    let license = env.file("acme.txt", format!("Acme EULA\n\n{body}"));
+    let args = ["--product", "acme", "--license", license.to_str().unwrap()];
+    let mut accept = args.to_vec();
+    accept.push("--accept-eula");
+    env.run(&accept).expect_code(0);
+    // Twenty changes, ten clauses apart: more than one screen of changes.
+    let changed: String = (1..=200)
+        .map(|i| match i % 10 {
+            0 => format!("Clause {i} under the terms.\n"),
+            _ => format!("Clause {i} of the terms.\n"),
+        })
+        .collect();
+    std::fs::write(&license, format!("Acme EULA\n\n{changed}")).unwrap();
+    let mut pty = gate_on_pty(&env, &args, &[], 24, 80);
+    pty.expect_screen("Clause 10 [-of-]{+under+}");
+    // n goes to the first change at or below the top line, then on to the next one.
+    pty.send("n");
+    pty.send("n");
+    // Each change is four rows: its header, a line of context, the change, context.
+    let screen = pty.expect_screen("lines 5-26 of");
+    let body_rows = screen.contents_between(1, 0, 23, 0);
+    assert!(body_rows.starts_with("@@ line 21"), "{body_rows}");
+    assert!(!body_rows.contains("Clause 10 [-of-]"), "{body_rows}");
+    pty.send("N");
+    pty.expect_screen("lines 1-22 of");
+    // The changes were all on screen; the whole text was not: q at its top.
+    pty.send("q");
+    pty.expect_screen("Clause 1 of the terms.");
+    pty.send("q");
+    pty.expect("to decline: ");
+    pty.send("yes\r");
+    assert_exit(pty.wait(), 0);
+    assert_eq!(env.read_receipt("acme")["read_to_end"], false);
 }
 
 #[test]
@@ -675,6 +725,20 @@ fn gate_on_pty_with_memory(env: &Env, args: &[&str], limit_mib: u64, rows: u16, 
     let mut cmd = gate_cmd(env, args, &[]);
     common::limit(&mut cmd, libc::RLIMIT_AS, limit_mib << 20);
     Pty::spawn(cmd, rows, cols)
+}
+
+#[test]
+fn running_out_of_memory_on_a_terminal_is_exit_1_never_an_abort() {
+    // 8 MiB of ESC: shown on a terminal, each becomes a three-byte Control Picture.
+    let env = Env::new();
+    let mut text = vec![0x1bu8; 8 << 20];
+    text[..2].copy_from_slice(b"T\n");
+    let license = env.file("esc.txt", &text);
+    let args = ["show", "--license", license.to_str().unwrap()];
+    let mut pty = gate_on_pty_with_memory(&env, &args, 40, 24, 80);
+    let status = pty.wait();
+    assert_exit(status, 1);
+    assert!(pty.text().contains("out of memory"), "{}", pty.text());
 }
 
 #[track_caller]

@@ -71,6 +71,17 @@ fn binary_for_anyone(env: &Env) -> PathBuf {
     copy
 }
 
+/// The temporary files (`.NAME.PID.N.tmp`) in a receipt directory and its `texts/`.
+fn temp_files(dir: &Path) -> Vec<String> {
+    [dir.to_path_buf(), dir.join("texts")]
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flat_map(|entries| entries.flatten())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with('.') && name.ends_with(".tmp"))
+        .collect()
+}
+
 /// A receipt that `verify` would take as valid, written by the gate itself
 /// somewhere safe and then copied where an attacker would plant it.
 fn forged_receipt(env: &Env) -> Vec<u8> {
@@ -460,12 +471,8 @@ fn writers_in_two_pid_namespaces_sharing_a_directory_all_succeed() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let names: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name())
-        .collect();
-    assert_eq!(names, ["p.json"]);
+    assert_eq!(temp_files(&dir), Vec::<String>::new());
+    assert!(dir.join("p.json").exists());
 }
 
 // ---- 6: only documented exit codes ----
@@ -534,12 +541,11 @@ fn a_file_size_limit_is_exit_1_with_the_old_receipt_kept_and_no_temp_left() {
         .stderr_has("File too large")
         .stderr_has("ulimit -f");
     assert_eq!(std::fs::read(env.receipt("p")).unwrap(), before);
-    let names: Vec<_> = std::fs::read_dir(env.receipts())
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name())
-        .collect();
-    assert_eq!(names, ["p.json"], "a temporary file was left behind");
+    assert_eq!(
+        temp_files(&env.receipts()),
+        Vec::<String>::new(),
+        "a temporary file was left behind"
+    );
 }
 
 #[test]
@@ -653,16 +659,8 @@ while True:
     let held: usize = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0);
     eprintln!("the attacker held {held} files open");
     std::fs::remove_file(dir.join("stop")).unwrap();
-    let names: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name())
-        .collect();
-    assert!(
-        names == ["p.json"],
-        "{} temporary files were left behind",
-        names.len() - 1
-    );
+    let left = temp_files(&dir);
+    assert!(left.is_empty(), "{} temporary files were left behind", left.len());
 }
 
 #[test]
@@ -839,4 +837,76 @@ fn an_account_whose_entry_is_larger_than_4_kib_is_named_in_the_receipt() {
         serde_json::from_slice(&std::fs::read(dir.join("portsip-pbx.json")).unwrap()).unwrap();
     assert_eq!(receipt["accepted_by"]["user"], "longgecos");
     assert_eq!(receipt["accepted_by"]["uid"], 4343);
+}
+
+#[test]
+fn as_root_a_receipt_that_others_may_write_is_invalid_and_replaced() {
+    if !root_available("world-writable receipt") {
+        return;
+    }
+    let env = world();
+    let dir = mkdir(&env.path("receipts"), 0o755, 0);
+    run(gate(&["--accept-eula", "--receipt-dir", s(&dir)])).expect_code(0);
+    let receipt = dir.join("portsip-pbx.json");
+    for mode in [0o666, 0o664] {
+        std::fs::set_permissions(&receipt, std::fs::Permissions::from_mode(mode)).unwrap();
+        // Anyone could have rewritten it (with a digest that matches): never consent.
+        run(gate(&["verify", "--receipt-dir", s(&dir)]))
+            .expect_code(7)
+            .stderr_has("lets group or others rewrite it");
+        run(gate(&["--accept-eula", "--receipt-dir", s(&dir)])).expect_code(0);
+        assert_eq!(std::fs::metadata(&receipt).unwrap().mode() & 0o7777, 0o644);
+        run(gate(&["verify", "--receipt-dir", s(&dir)])).expect_code(0);
+    }
+    // The history is not appended to while others may rewrite it.
+    let history = dir.join("portsip-pbx.history.jsonl");
+    std::fs::set_permissions(&history, std::fs::Permissions::from_mode(0o666)).unwrap();
+    std::fs::remove_file(&receipt).unwrap();
+    run(gate(&["--accept-eula", "--receipt-dir", s(&dir)]))
+        .expect_code(0)
+        .stderr_has("lets group or others rewrite it");
+}
+
+#[test]
+fn as_root_a_users_directory_in_a_shared_directory_is_never_offered_to_chown() {
+    if !root_available("chown advice") {
+        return;
+    }
+    // The user can replace the name with a link at any moment: `chown root NAME` run on
+    // our word would then change the owner of whatever the link points at.
+    let env = world();
+    let shared = mkdir(&env.path("shared"), 0o1777, 0);
+    let theirs = mkdir(&shared.join("pkgstate"), 0o755, ATTACKER);
+    let r = run(gate(&["--accept-eula", "--receipt-dir", s(&theirs.join("r"))]));
+    r.expect_code(1)
+        .stderr_has(&format!("{} is owned by uid {ATTACKER}", s(&theirs)))
+        .stderr_has("/var/lib/eula-gate");
+    assert!(!r.stderr().contains("chown"), "{}", r.stderr());
+}
+
+#[test]
+fn closed_standard_descriptors_are_never_reused_for_other_files() {
+    // With stdin closed, the first file opened would take descriptor 0: a message or
+    // a read meant for a standard stream would then reach that file instead.
+    let env = Env::new();
+    let mut cmd = gate_in(&env, &["show", "--license", "/proc/self/fd/0"]);
+    // SAFETY: close is async-signal-safe; runs in the child before exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::close(0);
+            Ok(())
+        });
+    }
+    run(cmd).expect_code(1).stderr_has("is a device");
+    let mut cmd = gate_in(&env, &["--accept-eula"]);
+    // SAFETY: as above.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::close(1);
+            libc::close(2);
+            Ok(())
+        });
+    }
+    assert_eq!(cmd.status().unwrap().code(), Some(0));
+    run(gate_in(&env, &["verify"])).expect_code(0);
 }

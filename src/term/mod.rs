@@ -19,6 +19,14 @@ pub use signals::{OnAbort, Stop};
 
 use std::io::IsTerminal;
 
+/// Puts the terminal back (main screen, cursor, mode) if the pager holds it: for a
+/// process that must end at once (the binary's allocator when memory runs out). Only
+/// system calls and atomics.
+#[doc(hidden)]
+pub fn restore_now() {
+    tty::restore_now();
+}
+
 /// Whether standard input and standard output are terminals, in that order.
 pub fn stdio_terminals() -> (bool, bool) {
     (std::io::stdin().is_terminal(), std::io::stdout().is_terminal())
@@ -31,8 +39,24 @@ pub struct Ask<'a> {
     pub plain: bool,
     /// A line to show with the text (in the pager's status line until a key).
     pub notice: Option<&'a str>,
+    /// What changed since an earlier text was accepted, shown before the text the
+    /// first time: its title, the changes (each starting with `jump`), and `jump`.
+    pub changes: Option<Changes<'a>>,
     /// What to do if the process aborts while the terminal is raw.
     pub on_abort: OnAbort,
+}
+
+/// A view of what changed, offered before the whole text.
+#[derive(Debug, Clone, Copy)]
+pub struct Changes<'a> {
+    /// The view's title.
+    pub title: Shown<'a>,
+    /// The changes, made safe for display already, one block per change.
+    pub text: Shown<'a>,
+    /// What each block starts with: n and N jump between blocks.
+    pub jump: &'a str,
+    /// The line shown with the view (how to move, how to go on to the whole text).
+    pub notice: &'a str,
 }
 
 /// The person's answer, and whether they had the whole text before them.
@@ -78,6 +102,10 @@ pub fn ask_consent(title: Shown<'_>, text: Shown<'_>, ask: &Ask<'_>) -> Result<C
     let mut question = prompt::Question::new(title.raw());
     let mut read_to_end = false;
     let mut notice = ask.notice;
+    if let Some(changes) = ask.changes {
+        // What changed comes first; only the whole text counts as read.
+        show_changes(&changes, ask.plain)?;
+    }
     loop {
         read_to_end |= show(title, text, ask.plain, notice.take())?;
         match question.ask().map_err(TermError::Stopped)? {
@@ -93,10 +121,30 @@ pub fn ask_consent(title: Shown<'_>, text: Shown<'_>, ask: &Ask<'_>) -> Result<C
     }
 }
 
+/// Shows what changed once, paged with n/N between the changes, or printed whole.
+fn show_changes(changes: &Changes<'_>, plain: bool) -> Result<(), TermError> {
+    if wants_pager(plain) {
+        match pager::page(
+            changes.title,
+            changes.text,
+            Some(changes.notice),
+            Some(changes.jump),
+        )
+        .map_err(TermError::Unusable)?
+        {
+            pager::Outcome::Done { .. } => Ok(()),
+            pager::Outcome::Stopped(stop) => Err(TermError::Stopped(stop)),
+        }
+    } else {
+        print_plain(changes.title, changes.text, Some(changes.notice))
+            .map_err(|_| TermError::Stopped(Stop::HungUp))
+    }
+}
+
 /// Shows the text once; whether its end was on screen.
 fn show(title: Shown<'_>, text: Shown<'_>, plain: bool, notice: Option<&str>) -> Result<bool, TermError> {
     if wants_pager(plain) {
-        match pager::page(title, text, notice).map_err(TermError::Unusable)? {
+        match pager::page(title, text, notice, None).map_err(TermError::Unusable)? {
             pager::Outcome::Done { read_to_end } => Ok(read_to_end),
             pager::Outcome::Stopped(stop) => Err(TermError::Stopped(stop)),
         }

@@ -93,7 +93,7 @@ impl From<OutOfMemory> for io::Error {
 /// Makes room for `bytes` bytes in `buf` (emptied first), or says what did not fit.
 fn reserve(buf: &mut String, bytes: usize, what: &'static str) -> Result<(), OutOfMemory> {
     buf.clear();
-    buf.try_reserve(bytes).map_err(|_| OutOfMemory { what, bytes })
+    crate::alloc_guard::fallible(|| buf.try_reserve(bytes)).map_err(|_| OutOfMemory { what, bytes })
 }
 
 /// The most bytes one frame of a `rows` x `cols` screen takes, so that a buffer of
@@ -160,7 +160,7 @@ fn index_rows(text: &str, cols: usize) -> Result<(Vec<u32>, usize), OutOfMemory>
         if count % ROWS_PER_INDEX_ENTRY == 0 {
             if index.len() == index.capacity() {
                 let more = index.len().max(1024);
-                index.try_reserve(more).map_err(|_| OutOfMemory {
+                crate::alloc_guard::fallible(|| index.try_reserve(more)).map_err(|_| OutOfMemory {
                     what: "row index",
                     bytes: (index.len() + more) * 4,
                 })?;
@@ -171,7 +171,7 @@ fn index_rows(text: &str, cols: usize) -> Result<(Vec<u32>, usize), OutOfMemory>
         at = row.next;
     }
     if index.is_empty() {
-        index.try_reserve(1).map_err(|_| OutOfMemory {
+        crate::alloc_guard::fallible(|| index.try_reserve(1)).map_err(|_| OutOfMemory {
             what: "row index",
             bytes: 4,
         })?;
@@ -385,6 +385,12 @@ impl<'a> Pager<'a> {
             }
             _ => self.mode = Mode::Searching(query),
         }
+    }
+
+    /// Makes `query` the search that n and N repeat, without moving.
+    pub fn set_query(&mut self, query: &str) {
+        self.query = Some(query.to_ascii_lowercase());
+        self.last_match = None;
     }
 
     /// Searches forward for `query` (ASCII case ignored) and moves to the first match.
@@ -631,11 +637,20 @@ pub fn terminal_size() -> Option<(u16, u16)> {
 /// full-screen until the reader presses q. All the memory the pager needs is taken
 /// before the terminal is switched, so that running short of it is an error on a
 /// terminal left as it was, not an abort on a raw one.
-pub fn page(title: Shown<'_>, text: Shown<'_>, notice: Option<&str>) -> io::Result<Outcome> {
+/// `jump`, where given, is the search that n and N repeat from the start.
+pub fn page(
+    title: Shown<'_>,
+    text: Shown<'_>,
+    notice: Option<&str>,
+    jump: Option<&str>,
+) -> io::Result<Outcome> {
     let (rows, cols) = terminal_size().unwrap_or((24, 80));
     let mut pager = Pager::new(title.raw(), text.raw(), rows, cols, console::colors_enabled())?;
     if let Some(notice) = notice {
         pager.set_notice(notice);
+    }
+    if let Some(query) = jump {
+        pager.set_query(query);
     }
     let mut frame = String::new();
     reserve(&mut frame, frame_limit(rows, cols), "screen buffer")?;

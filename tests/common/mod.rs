@@ -75,7 +75,9 @@ impl Env {
 }
 
 /// Every variable that changes the gate's behaviour.
-pub const GATE_VARS: [&str; 5] = [
+pub const GATE_VARS: [&str; 7] = [
+    "EULA_GATE_POLICY_DIR",
+    "SUDO_UID",
     "EULA_GATE_ACCEPT",
     "EULA_GATE_RECEIPT_DIR",
     "DEBIAN_FRONTEND",

@@ -40,13 +40,13 @@ act_on_answer() {
     # EULA_GATE_ACCEPT set: eula-gate records it if it names the product (method env),
     # and says why not otherwise.
     if [ -n "${EULA_GATE_ACCEPT:-}" ] &&
-        eula-gate accept --non-interactive --product "$product" </dev/null; then
+        eula-gate accept --non-interactive --context debconf --product "$product" </dev/null; then
         return 0
     fi
     case $answer/$seen in
         "I AGREE"/*)
             # (Contract revision 2: add --context debconf once the receipt carries it.)
-            eula-gate accept --accept-eula="$sha256" --product "$product" </dev/null >&2
+            eula-gate accept --accept-eula="$sha256" --context debconf --product "$product" </dev/null >&2
             ;;
         /* | "I DECLINE"/*)
             cat >&2 <<MSG
