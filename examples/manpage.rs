@@ -45,6 +45,10 @@ fn pages(cmd: &Command) -> Vec<(String, String)> {
     let after_help = cmd.get_after_help().map(|s| s.to_string()).unwrap_or_default();
     let exit_codes = section(&after_help, "Exit codes:");
     let environment = section(&after_help, "Environment:");
+    assert!(
+        !exit_codes.is_empty() && !environment.is_empty(),
+        "the --help epilogue lacks its exit codes or environment"
+    );
     let subs = subcommands(cmd);
     let mut out = Vec::new();
 
@@ -79,8 +83,10 @@ fn pages(cmd: &Command) -> Vec<(String, String)> {
         page += &synopsis(&format!("{bin} {}", sub.get_name()), sub, "");
         page += &description(sub);
         page += &options(sub);
-        page += &list("EXIT STATUS", &exit_codes);
-        page += &list("ENVIRONMENT", &environment);
+        // Each command's own exit codes and variables, as its --help gives them.
+        let sub_help = sub.get_after_help().map(|s| s.to_string()).unwrap_or_default();
+        page += &list("EXIT STATUS", &section(&sub_help, "Exit codes:"));
+        page += &list("ENVIRONMENT", &section(&sub_help, "Environment:"));
         see_also = std::iter::once(bin.to_owned())
             .chain(
                 subs.iter()
@@ -219,6 +225,9 @@ fn is_help_or_version(arg: &Arg) -> bool {
 }
 
 fn list(title: &str, items: &[(String, String)]) -> String {
+    if items.is_empty() {
+        return String::new();
+    }
     let mut out = format!(".SH {title}\n");
     for (tag, text) in items {
         let _ = writeln!(out, ".TP\n.B {}\n{}", roff(tag), roff(text));
@@ -258,7 +267,6 @@ fn section(text: &str, heading: &str) -> Vec<(String, String)> {
             (_, None) => {}
         }
     }
-    assert!(!items.is_empty(), "the --help epilogue has no {heading:?} block");
     items
 }
 

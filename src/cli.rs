@@ -152,12 +152,16 @@ pub struct Target {
     #[arg(long, value_name = "NAME")]
     pub product: Option<String>,
     /// License text file to gate instead of the embedded PortSIP EULA (UTF-8; needs
-    /// --product)
+    /// --product); `-` reads the text from standard input
     #[arg(long, value_name = "FILE")]
     pub license: Option<PathBuf>,
     /// Title of the --license text [default: its first non-empty line]
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
+    /// Name of the --license text in the receipt (license.id) [default: the file's
+    /// stem, or the product for -]
+    #[arg(long, value_name = "ID", requires = "license")]
+    pub license_id: Option<String>,
     /// Directory that holds the receipts [default: $EULA_GATE_RECEIPT_DIR, else
     /// /var/lib/eula-gate for root, else your data directory]
     #[arg(long, value_name = "DIR")]
@@ -418,7 +422,14 @@ pub fn parse_verify_fast(args: impl Iterator<Item = std::ffi::OsString>) -> Opti
         return None;
     }
     let (mut quiet, mut json) = (false, false);
-    let [mut product, mut license, mut title, mut receipt_dir, mut sha256] = [None, None, None, None, None];
+    let [
+        mut product,
+        mut license,
+        mut title,
+        mut receipt_dir,
+        mut sha256,
+        mut license_id,
+    ] = [None, None, None, None, None, None];
     while let Some(arg) = args.next() {
         let arg = arg?;
         let (name, inline) = match arg.split_once('=') {
@@ -441,6 +452,7 @@ pub fn parse_verify_fast(args: impl Iterator<Item = std::ffi::OsString>) -> Opti
             "--product" => &mut product,
             "--license" => &mut license,
             "--title" => &mut title,
+            "--license-id" => &mut license_id,
             "--receipt-dir" => &mut receipt_dir,
             "--sha256" => &mut sha256,
             _ => return None,
@@ -455,7 +467,8 @@ pub fn parse_verify_fast(args: impl Iterator<Item = std::ffi::OsString>) -> Opti
         }
         *slot = Some(value);
     }
-    if sha256.is_some() && license.is_some() {
+    // What clap would refuse (or reads differently) is clap's to say.
+    if (sha256.is_some() && license.is_some()) || (license_id.is_some() && license.is_none()) {
         return None;
     }
     Some(Cli {
@@ -465,6 +478,7 @@ pub fn parse_verify_fast(args: impl Iterator<Item = std::ffi::OsString>) -> Opti
                 product,
                 license: license.map(PathBuf::from),
                 title,
+                license_id,
                 receipt_dir: receipt_dir.map(PathBuf::from),
             },
             sha256,
@@ -547,13 +561,37 @@ fn hint(target: &Target, product: &Product) -> Hint {
 
 /// The text to gate: `--license FILE`, else the embedded PortSIP text, which is never
 /// taken for another product (its receipt would claim consent to a text nobody showed).
+/// `--license -` reads the text from standard input, named `license_id`, else the
+/// product, in the receipt.
 fn load_license(
     product: Option<&str>,
     license: Option<&std::path::Path>,
     title: Option<&str>,
+    license_id: Option<&str>,
 ) -> Result<License> {
+    let id = license_id
+        .map(|id| {
+            // The product rule: a plain name, shown as it is.
+            Product::new(id).map(|p| p.as_str().to_owned()).map_err(|e| {
+                Error::Usage(format!(
+                    "--license-id {}",
+                    e.to_string().replace("product name", "license id")
+                ))
+            })
+        })
+        .transpose()?;
     match (license, title) {
-        (Some(path), title) => License::from_file(path, title),
+        (Some(path), title) if path.as_os_str() == "-" => License::from_stdin(
+            id.unwrap_or_else(|| product.unwrap_or("license").to_owned()),
+            title,
+        ),
+        (Some(path), title) => {
+            let mut license = License::from_file(path, title)?;
+            if let Some(id) = id {
+                license.id = id;
+            }
+            Ok(license)
+        }
         (None, Some(_)) => Err(Error::Usage("--title goes with --license FILE".into())),
         (None, None) => match product {
             Some(product) if product != EMBEDDED_PRODUCT => Err(Error::Usage(format!(
@@ -571,7 +609,7 @@ fn text_license(args: &TextArgs, title: Option<&str>) -> Result<License> {
     if let Some(name) = &args.product {
         Product::new(name).map_err(|e| Error::Usage(format!("--product {e}")))?;
     }
-    load_license(args.product.as_deref(), args.license.as_deref(), title)
+    load_license(args.product.as_deref(), args.license.as_deref(), title, None)
 }
 
 fn accept(args: AcceptArgs) -> Result<()> {
@@ -582,6 +620,7 @@ fn accept(args: AcceptArgs) -> Result<()> {
         target.product.as_deref(),
         target.license.as_deref(),
         target.title.as_deref(),
+        target.license_id.as_deref(),
     )?;
     let locations = Locations::resolve(target.receipt_dir.as_deref())?;
     // The one parser for a pinned digest: a malformed pin is a usage error before
@@ -624,6 +663,7 @@ fn verify(args: &VerifyArgs) -> Result<()> {
                 target.product.as_deref(),
                 target.license.as_deref(),
                 target.title.as_deref(),
+                target.license_id.as_deref(),
             )?
             .sha256
         }
@@ -801,7 +841,7 @@ fn history(args: &HistoryArgs) -> Result<()> {
 
 fn diff(args: &DiffArgs) -> Result<()> {
     let product = product_name(args.product.as_deref(), args.license.as_deref())?;
-    let license = load_license(args.product.as_deref(), args.license.as_deref(), None)?;
+    let license = load_license(args.product.as_deref(), args.license.as_deref(), None, None)?;
     let locations = Locations::resolve(args.receipt_dir.as_deref())?;
     let hint = Hint::new(
         &product,
@@ -999,6 +1039,7 @@ mod tests {
             [
                 "json",
                 "license",
+                "license-id",
                 "product",
                 "quiet",
                 "receipt-dir",
@@ -1020,7 +1061,7 @@ mod tests {
         #[test]
         fn the_fast_verify_parse_agrees_with_clap(
             tokens in proptest::collection::vec(proptest::sample::select(vec![
-                "-q", "--quiet", "--json", "--product", "--license", "--title", "--receipt-dir",
+                "-q", "--quiet", "--json", "--product", "--license", "--title", "--receipt-dir", "--license-id",
                 "--sha256", "--product=p", "--sha256=", "x", "-", "--", "-x", "--help", "verify",
             ]), 0..7)
         ) {

@@ -58,6 +58,39 @@ impl License {
         License::from_bytes(&raw, &shown_path(path), file_id(path), title)
     }
 
+    /// Reads, normalizes and digests the text on standard input (`--license -`), for
+    /// package scripts whose file is not unpacked yet; `id` names it in the receipt.
+    pub fn from_stdin(id: String, title: Option<&str>) -> Result<License> {
+        use std::io::IsTerminal;
+        let stdin = std::io::stdin();
+        if stdin.is_terminal() {
+            return Err(Error::Usage(
+                "--license - reads the license text from standard input, which is a terminal; \
+                 pipe the text in (eula-gate ... --license - < LICENSE.txt) or pass the file"
+                    .into(),
+            ));
+        }
+        let mut raw = Vec::new();
+        stdin
+            .lock()
+            .take(MAX_LICENSE_BYTES + 1)
+            .read_to_end(&mut raw)
+            .map_err(|e| {
+                Error::Runtime(format!(
+                    "cannot read the license text from standard input: {e}; pipe the text in, or \
+                     pass the file with --license FILE"
+                ))
+            })?;
+        if raw.len() as u64 > MAX_LICENSE_BYTES {
+            return Err(Error::Runtime(format!(
+                "the license text on standard input is larger than {} MiB, the most eula-gate \
+                 accepts; check that it is the license text",
+                MAX_LICENSE_BYTES / (1024 * 1024)
+            )));
+        }
+        License::from_bytes(&raw, "(standard input)", id, title)
+    }
+
     /// Builds a license from raw bytes; `origin` names the source in error messages.
     pub fn from_bytes(raw: &[u8], origin: &str, id: String, title: Option<&str>) -> Result<License> {
         let text = normalize(raw).map_err(|e| match e {

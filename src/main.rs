@@ -4,9 +4,8 @@
 //! /proc/self/maps to place a stack guard), a visible share of a `verify` that runs
 //! in every package script and service start. So it does itself what that runtime
 //! would: opens /dev/null on closed standard descriptors, takes the arguments from
-//! `argc`/`argv` and ignores SIGPIPE. A panic ends in a hook that exits 1 (the
-//! release build does not unwind), and the allocator turns a failed allocation into
-//! exit 1: never an abort.
+//! `argc`/`argv` and ignores SIGPIPE. A panic ends in a hook that exits 1, and the
+//! allocator turns a failed allocation into exit 1: never an abort.
 #![no_main]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
@@ -85,9 +84,9 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
         libc::signal(libc::SIGPIPE, libc::SIG_IGN);
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
-    // The release build aborts on panic (no unwinding tables: a smaller binary), so
-    // the hook is the last word: it says what happened and exits 1, never an abort.
-    // While a person is asked, the library's own hook puts the terminal back first.
+    // A panic ends here: the hook says what happened and exits 1 (an unwinding panic
+    // out of this C `main` would abort). While a person is asked, the library's own
+    // hook puts the terminal back first.
     let report = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         report(info);

@@ -587,7 +587,13 @@ fn listed_options(help: &str) -> Vec<String> {
 #[test]
 fn each_command_help_lists_only_the_options_it_takes() {
     let env = Env::new();
-    let target = ["--product", "--license", "--title", "--receipt-dir"];
+    let target = [
+        "--product",
+        "--license",
+        "--title",
+        "--license-id",
+        "--receipt-dir",
+    ];
     let accept = [
         &target[..],
         &[
@@ -826,4 +832,55 @@ fn mistyped_commands_and_options_get_a_did_you_mean() {
     ] {
         env.run(args).expect_code(2).stderr_has(tip);
     }
+}
+
+#[test]
+fn license_dash_reads_the_text_from_standard_input() {
+    let env = Env::new();
+    let text = "Acme EULA\n\nThe terms.\r\n";
+    let mut cmd = env.cmd();
+    let hash = cmd
+        .args(["hash", "--license", "-"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    let hash = String::from_utf8(hash.stdout).unwrap();
+    assert_eq!(hash.trim(), sha256_of(b"Acme EULA\n\nThe terms.\n"));
+    let accept = |extra: &[&str]| {
+        let mut cmd = env.cmd();
+        cmd.args([
+            "--product",
+            "acme",
+            "--license",
+            "-",
+            "--accept-eula",
+            "--context",
+            "rpm",
+        ])
+        .args(extra)
+        .write_stdin(text);
+        common::Run(cmd.output().unwrap())
+    };
+    accept(&[])
+        .expect_code(0)
+        .stderr_has("accepted the Acme EULA for acme");
+    // Named after the product unless --license-id says otherwise.
+    assert_eq!(env.read_receipt("acme")["license"]["id"], "acme");
+    assert_eq!(env.read_receipt("acme")["license"]["sha256"], hash.trim());
+    let mut verify = env.cmd();
+    verify
+        .args(["verify", "--product", "acme", "--license", "-"])
+        .write_stdin(text);
+    common::Run(verify.output().unwrap()).expect_code(0);
+    env.run(&["revoke", "--product", "acme"]).expect_code(0);
+    accept(&["--license-id", "acme-eula-2"]).expect_code(0);
+    assert_eq!(env.read_receipt("acme")["license"]["id"], "acme-eula-2");
+    accept(&["--license-id", "Acme EULA"])
+        .expect_code(2)
+        .stderr_has("is not a license id");
+    env.run(&["verify", "--license-id", "x"]).expect_code(2);
+    // Nothing on standard input is an empty text, not a hang.
+    env.run(&["--product", "acme", "--license", "-", "--accept-eula"])
+        .expect_code(1)
+        .stderr_has("(standard input) is empty");
 }

@@ -244,7 +244,10 @@ fn the_docker_entrypoint_starts_with_a_receipt_or_run_time_consent() {
 fn the_dockerfile_takes_acceptance_as_a_build_argument() {
     let dockerfile = std::fs::read_to_string(repo("packaging/docker/Dockerfile")).unwrap();
     assert!(dockerfile.contains("ARG EULA_GATE_ACCEPT"));
-    assert!(dockerfile.contains("eula-gate accept --non-interactive --product portsip-pbx"));
+    assert!(
+        dockerfile
+            .contains("eula-gate accept --non-interactive --context docker-build --product portsip-pbx")
+    );
     assert!(dockerfile.contains("ENTRYPOINT [\"/usr/local/bin/entrypoint.sh\"]"));
 }
 
@@ -815,13 +818,15 @@ fn deb_accepts_eula_gate_accept_naming_the_product() {
 }
 
 #[test]
-fn deb_demo_built_for_another_text_never_records_the_installed_gates_text() {
+fn deb_demo_built_for_another_text_records_the_text_it_shows_never_the_gates() {
     let env = Env::new();
     let debs = build_debs(&env);
     let other = env.file(
         "other-eula.txt",
         format!("{EMBEDDED_TEXT}\nAmendment 1: a text that the installed eula-gate does not embed.\n"),
     );
+    let shown_sha256 = output(Command::new(binary()).args(["hash", "--license"]).arg(&other));
+    let shown_sha256 = shown_sha256.trim();
     let demo = build_demo_for(&env, &other);
     let templates = output(Command::new("dpkg-deb").arg("-I").arg(&demo).arg("templates"));
     assert!(
@@ -830,34 +835,42 @@ fn deb_demo_built_for_another_text_never_records_the_installed_gates_text() {
     );
     let root = Root::with_gate(&env, &debs);
     let receipt = root.receipts().join("portsip-pbx.json");
+    let recorded =
+        || -> serde_json::Value { serde_json::from_slice(&std::fs::read(&receipt).unwrap()).unwrap() };
 
-    root.preseed("I AGREE");
-    let r = root.install(&demo, &[]);
-    assert_ne!(r.code(), 0, "agreed to one text, must not record another");
-    r.stderr_has("gates another license text");
-    assert!(!receipt.exists() && root.verify() == 5);
-    assert!(!root.demo_installed());
-
-    let r = root.install(&demo, &[("EULA_GATE_ACCEPT", "portsip-pbx")]);
-    assert_ne!(r.code(), 0);
-    assert!(!receipt.exists());
-
-    // A receipt for the embedded text is no consent to the text shown either.
+    // A receipt for the embedded text is no consent to the text shown.
     let accept = Command::new(binary())
         .args(["--accept-eula", "--receipt-dir"])
         .arg(root.receipts())
         .status()
         .unwrap();
     assert!(accept.success());
-    let before = std::fs::read(&receipt).unwrap();
-    root.preseed("I AGREE");
-    assert_ne!(root.install(&demo, &[]).code(), 0);
+    let r = root.install(&demo, &[]);
+    assert_ne!(r.code(), 0, "a receipt for another text let the demo in");
     assert!(!root.demo_installed());
-    assert_eq!(
-        std::fs::read(&receipt).unwrap(),
-        before,
-        "the receipt was rewritten"
-    );
+    assert_eq!(recorded()["license"]["sha256"], EMBEDDED_SHA256);
+
+    // Agreed in debconf: the text shown is recorded, never the one the gate embeds.
+    root.preseed("I AGREE");
+    root.install(&demo, &[]).expect_code(0);
+    assert!(root.demo_installed());
+    let receipt_now = recorded();
+    assert_eq!(receipt_now["license"]["sha256"], shown_sha256);
+    assert_eq!(receipt_now["license"]["id"], "portsip-pbx-demo");
+    assert_eq!(receipt_now["context"], "debconf");
+    assert!(receipt_now["supersedes"].is_string(), "{receipt_now}");
+
+    // The same through EULA_GATE_ACCEPT, once the acceptance was withdrawn.
+    let revoke = Command::new(binary())
+        .args(["revoke", "--receipt-dir"])
+        .arg(root.receipts())
+        .status()
+        .unwrap();
+    assert!(revoke.success());
+    root.install(&demo, &[("EULA_GATE_ACCEPT", "portsip-pbx")])
+        .expect_code(0);
+    assert_eq!(recorded()["license"]["sha256"], shown_sha256);
+    assert_eq!(recorded()["method"], "env");
 }
 
 // ---- The one entry point, CARGO_TARGET_DIR and reproducible builds ----
@@ -931,9 +944,13 @@ fn the_entry_point_builds_every_package_in_the_target_dir_reproducibly() {
 
     // Later, with another umask and time zone: the same bytes.
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    let again = env.path("again");
-    let second = entry(Some(&again), 0o002, "Pacific/Kiritimati");
+    // A relative OUTDIR is taken from the caller's directory (here: home).
+    let again = env.path("home").join("again");
+    let second = entry(Some(Path::new("again")), 0o002, "Pacific/Kiritimati");
     assert_eq!(second.len(), first.len());
+    for package in &second {
+        assert!(package.starts_with(&again), "{}", package.display());
+    }
     for package in &first {
         let twin = again.join(package.file_name().unwrap());
         assert!(
@@ -1335,12 +1352,30 @@ fn every_man_page_renders_every_option_exit_code_and_variable_unbroken() {
                 );
             }
         }
+        // Exactly the exit codes and variables this command's --help gives (the main
+        // page: all of them).
+        let help = cmd.get_after_help().map(|h| h.to_string()).unwrap_or_default();
+        let block = |heading: &str| -> Vec<String> {
+            help.lines()
+                .skip_while(|l| l.trim() != heading)
+                .skip(1)
+                .take_while(|l| !l.trim().is_empty())
+                .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+                .filter_map(|l| l.split_whitespace().next())
+                .map(|w| w.split('=').next().unwrap_or(w).to_owned())
+                .collect()
+        };
+        let own_codes = block("Exit codes:");
+        assert!(!own_codes.is_empty(), "{name}: no exit codes in --help");
         let exit = man_section(&page, "EXIT STATUS");
         for code in &codes {
-            assert!(
-                exit.iter()
-                    .any(|l| l.trim_start().starts_with(&format!("{code} "))),
-                "{name}: exit code {code} not listed:\n{}",
+            let listed = exit
+                .iter()
+                .any(|l| l.trim_start().starts_with(&format!("{code} ")));
+            assert_eq!(
+                listed,
+                own_codes.contains(&code.to_string()),
+                "{name}: exit code {code}:\n{}",
                 exit.join("\n")
             );
         }
@@ -1348,12 +1383,15 @@ fn every_man_page_renders_every_option_exit_code_and_variable_unbroken() {
         for var in [
             "EULA_GATE_ACCEPT",
             "EULA_GATE_RECEIPT_DIR",
+            "EULA_GATE_POLICY_DIR",
             "DEBIAN_FRONTEND",
             "NO_COLOR",
         ] {
-            assert!(
-                environment.iter().any(|l| l.trim_start().starts_with(var)),
-                "{name}: {var} not listed:\n{}",
+            let listed = environment.iter().any(|l| l.trim_start().starts_with(var));
+            assert_eq!(
+                listed,
+                block("Environment:").iter().any(|v| v == var),
+                "{name}: {var}:\n{}",
                 environment.join("\n")
             );
         }
@@ -1743,6 +1781,69 @@ fn linked_crates() -> Vec<(String, String, String)> {
     crates.sort();
     crates.dedup();
     crates
+}
+
+/// Each crate linked into the binary with its features, as cargo resolves them for
+/// `edges` (`normal`: `cargo build`; `normal,dev`: `cargo test`).
+fn resolved_features(edges: &str) -> std::collections::BTreeSet<String> {
+    let out = output(
+        Command::new(env!("CARGO"))
+            .args([
+                "tree", "--locked", "-e", edges, "--prefix", "none", "-f", "{p} {f}",
+            ])
+            .current_dir(env!("CARGO_MANIFEST_DIR")),
+    );
+    out.lines()
+        .map(|l| l.trim_end_matches(" (*)").to_owned())
+        .collect()
+}
+
+#[test]
+fn no_dev_dependency_changes_what_is_linked_into_the_shipped_binary() {
+    // Otherwise `cargo test` (and a build beside an example) makes another binary
+    // than `cargo build --release` and the packages, and may link crates the
+    // packages do not name.
+    let built = resolved_features("normal");
+    let tested = resolved_features("normal,dev");
+    let changed: Vec<&String> = built.difference(&tested).collect();
+    assert!(
+        changed.is_empty(),
+        "features differ under dev-dependencies: {changed:?}"
+    );
+}
+
+#[test]
+fn the_debian_copyright_files_are_machine_readable() {
+    // DEP-5: a stand-alone License paragraph has one short name; every license named
+    // in a Files paragraph has its text, or a pointer to it, in such a paragraph.
+    for package in ["eula-gate", "portsip-pbx-demo"] {
+        let text = std::fs::read_to_string(repo(&format!("packaging/deb/{package}/copyright"))).unwrap();
+        let paragraphs: Vec<&str> = text.split("\n\n").collect();
+        let mut standalone = Vec::new();
+        let mut named = Vec::new();
+        for paragraph in &paragraphs[1..] {
+            let license = paragraph
+                .lines()
+                .find_map(|l| l.strip_prefix("License: "))
+                .unwrap_or_else(|| panic!("{package}: a paragraph without License:\n{paragraph}"));
+            if paragraph.starts_with("License: ") {
+                assert!(
+                    !license.contains(' '),
+                    "{package}: stand-alone License: {license:?}"
+                );
+                assert!(paragraph.lines().count() > 2, "{package}: no text for {license}");
+                standalone.push(license.to_owned());
+            } else {
+                named.extend(license.split(" or ").map(str::to_owned));
+            }
+        }
+        for license in named.iter().filter(|l| *l != "PortSIP-EULA") {
+            assert!(
+                standalone.contains(license),
+                "{package}: no paragraph for {license}"
+            );
+        }
+    }
 }
 
 #[test]

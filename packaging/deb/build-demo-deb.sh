@@ -28,6 +28,21 @@ case $sha256 in
     *[!0-9a-f]* | "") echo "build-demo-deb.sh: $gate hash printed no digest" >&2; exit 1 ;;
 esac
 
+# The text goes into the maintainer scripts too (consent.sh's license_text), so that
+# the gate records exactly the text shown (`--license -`), whatever it embeds.
+end=EULA_GATE_LICENSE_TEXT_END
+if grep -qx "$end" "$work/license.txt"; then
+    echo "build-demo-deb.sh: the license text holds a line \"$end\"" >&2
+    exit 1
+fi
+{
+    echo "license_text() {"
+    echo "    cat <<'$end'"
+    cat "$work/license.txt"
+    echo "$end"
+    echo "}"
+} >"$work/license_text.sh"
+
 # The license as a debconf extended description: each line indented by one space,
 # empty lines as " .".
 {
@@ -38,7 +53,8 @@ esac
 for script in config preinst postinst postrm; do
     # consent.sh goes in at "# @CONSENT@" (the preinst and postinst share it).
     sed -e "/^# @CONSENT@\$/{r $src/consent.sh" -e 'd;}' -e "s/@SHA256@/$sha256/g" \
-        "$src/DEBIAN/$script" >"$root/DEBIAN/$script"
+        "$src/DEBIAN/$script" |
+        sed -e "/^# @LICENSE_TEXT@\$/{r $work/license_text.sh" -e 'd;}' >"$root/DEBIAN/$script"
     chmod 0755 "$root/DEBIAN/$script"
 done
 cp "$src/README" "$root/usr/share/portsip-pbx-demo/README"

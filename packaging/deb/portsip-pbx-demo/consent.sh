@@ -3,6 +3,15 @@
 # built, at the line "# @CONSENT@"): reading the debconf answer once, and acting on
 # it. Expects pkg, product and sha256 to be set and the confmodule to be loaded.
 
+# The text this package shows, as the gate records it (written in at build time).
+# @LICENSE_TEXT@
+
+# Runs eula-gate accept for exactly that text, with the options given.
+accept_shown_text() {
+    license_text | eula-gate accept --product "$product" --license - --license-id "$pkg" \
+        --context debconf "$@"
+}
+
 # Reads the answer into answer/seen and forgets it, with both seen flags and the
 # digest it was given for: the receipt, not debconf, remembers consent, so an answer
 # is used once and never for another text.
@@ -39,14 +48,12 @@ act_on_answer() {
     esac
     # EULA_GATE_ACCEPT set: eula-gate records it if it names the product (method env),
     # and says why not otherwise.
-    if [ -n "${EULA_GATE_ACCEPT:-}" ] &&
-        eula-gate accept --non-interactive --context debconf --product "$product" </dev/null; then
+    if [ -n "${EULA_GATE_ACCEPT:-}" ] && accept_shown_text --non-interactive; then
         return 0
     fi
     case $answer/$seen in
         "I AGREE"/*)
-            # (Contract revision 2: add --context debconf once the receipt carries it.)
-            eula-gate accept --accept-eula="$sha256" --context debconf --product "$product" </dev/null >&2
+            accept_shown_text --accept-eula="$sha256" >&2
             ;;
         /* | "I DECLINE"/*)
             cat >&2 <<MSG
