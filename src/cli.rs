@@ -719,6 +719,19 @@ fn revoke(args: &RevokeArgs) -> Result<()> {
     let store = &locations.primary;
     let path = store.path(product);
     let path = shown_path(&path);
+    // Under the history's lock (as the gate writes), so that the receipt read is the
+    // one removed and the history's order is the order of the changes.
+    // (Only where there is something to remove: revoke never makes a directory.)
+    let mut history = match store.read(product)? {
+        Stored::Missing => None,
+        _ => match store.lock_history(product) {
+            Ok(lock) => Some(lock),
+            Err(e) => {
+                say(&format!("warning: {e}"));
+                None
+            }
+        },
+    };
     // What the receipt said, for the history: the text it accepted, where it was valid.
     let withdrawn = match store.read(product)? {
         Stored::Found(bytes) => crate::receipt::check(&bytes, product).ok(),
@@ -738,7 +751,7 @@ fn revoke(args: &RevokeArgs) -> Result<()> {
             uid: by.uid,
             user: &by.user,
         };
-        if let Err(e) = store.append_history(product, &event) {
+        if let Some(Err(e)) = history.as_mut().map(|lock| lock.append(&event)) {
             say(&format!("warning: {e}"));
         }
     } else {
@@ -808,6 +821,7 @@ fn history(args: &HistoryArgs) -> Result<()> {
         ));
     }
     if args.check {
+        check_history_end(store, product, &checked, &path)?;
         say(&format!(
             "the history {} is intact: {} events",
             shown_path(&path),
@@ -825,18 +839,19 @@ fn history(args: &HistoryArgs) -> Result<()> {
     }
     let mut out = String::new();
     for event in &checked.events {
-        let text = |key: &str| event.get(key).and_then(|v| v.as_str()).unwrap_or("-");
+        // Each value on one line: a line of the file is one line here, whatever it holds.
+        let text = |key: &str| shown(event.get(key).and_then(|v| v.as_str()).unwrap_or("-"));
         let digest = text("license_sha256");
         out.push_str(&format!(
             "{}  {:<9}  {}  {:<11}  {}\n",
             text("at"),
             text("event"),
-            digest.get(..12).unwrap_or(digest),
+            digest.get(..12).unwrap_or(&digest),
             text("method"),
             text("user"),
         ));
     }
-    print_stdout(&sanitize(&out))
+    print_stdout(&out)
 }
 
 fn diff(args: &DiffArgs) -> Result<()> {
@@ -906,6 +921,47 @@ fn diff(args: &DiffArgs) -> Result<()> {
     ));
     let styled = std::io::stdout().is_terminal() && console::colors_enabled();
     print_stdout(&crate::diff::render(&diff, styled))
+}
+
+/// A chain cannot tell that lines were removed from its end; the current receipt can:
+/// the last event must be the acceptance that wrote it (or a withdrawal, when there
+/// is none). A crash between writing the receipt and appending leaves the same
+/// mismatch until the next accept or revoke appends.
+fn check_history_end(
+    store: &crate::store::ReceiptStore,
+    product: &Product,
+    checked: &crate::history::Checked,
+    path: &std::path::Path,
+) -> Result<()> {
+    let last = checked.events.last();
+    let text = |key: &str| last.and_then(|e| e.get(key)).and_then(|v| v.as_str());
+    let mismatch = match store.read(product)? {
+        Stored::Found(bytes) => match crate::receipt::check(&bytes, product) {
+            Ok(facts)
+                if text("event") != Some("accepted") || text("receipt_digest") != Some(&facts.digest) =>
+            {
+                Some(format!(
+                    "does not end with the acceptance that wrote the current receipt (digest {})",
+                    &facts.digest[..12]
+                ))
+            }
+            _ => None,
+        },
+        Stored::Missing if text("event") == Some("accepted") => Some(
+            "ends with an acceptance, but there is no receipt (removed without `eula-gate revoke`?)"
+                .to_owned(),
+        ),
+        _ => None,
+    };
+    match mismatch {
+        None => Ok(()),
+        Some(why) => Err(Error::InvalidReceipt(format!(
+            "the history {} {why}: lines at its end were removed, or a crash came between the \
+             receipt and the history (the next accept or revoke appends again); keep a copy for \
+             the audit",
+            shown_path(path)
+        ))),
+    }
 }
 
 fn completions(shell: CompletionShell) -> Result<()> {

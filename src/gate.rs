@@ -120,7 +120,12 @@ pub fn accept(
         return record(Method::Policy, None, Some(reference), warnings);
     }
     for other in &found.policies {
-        warnings.push(policy::pins_another_text(other, &license.sha256, &license.title));
+        warnings.push(policy::pins_another_text(
+            other,
+            &license.sha256,
+            &license.title,
+            &hint.command("diff"),
+        ));
     }
     // 4. The environment, which must name this product.
     if let Some(value) = std::env::var_os(ACCEPT_ENV) {
@@ -324,10 +329,22 @@ fn record(
     };
     let receipt_json = acceptance.to_receipt();
     let bytes = to_file_bytes(&receipt_json);
-    let outcome = store
+    store
         .keep_text(license)
-        .and_then(|()| store.write_atomically(product, &bytes));
-    let receipt = outcome.map_err(|e| e.after_warnings(&warnings))?;
+        .map_err(|e| e.after_warnings(&warnings))?;
+    // The history's lock is held from before the receipt is written until the event
+    // is appended, so the history's order is the order in which receipts changed. A
+    // history that cannot be used costs the event, never the receipt: said, not undone.
+    let mut history = match store.lock_history(product) {
+        Ok(lock) => Some(lock),
+        Err(e) => {
+            warnings.push(format!("warning: {e}"));
+            None
+        }
+    };
+    let receipt = store
+        .write_atomically(product, &bytes)
+        .map_err(|e| e.after_warnings(&warnings))?;
     let event = history::Event {
         kind: history::Kind::Accepted,
         at: acceptance.accepted_at.clone(),
@@ -337,10 +354,10 @@ fn record(
         uid: acceptance.accepted_by.uid,
         user: &acceptance.accepted_by.user,
     };
-    // The receipt stands whatever happens to the history: say so, do not undo it.
-    if let Err(e) = store.append_history(product, &event) {
+    if let Some(Err(e)) = history.as_mut().map(|lock| lock.append(&event)) {
         warnings.push(format!("warning: {e}"));
     }
+    drop(history);
     let message = format!(
         "accepted the {} for {product} ({}); receipt: {}",
         license.title,

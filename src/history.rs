@@ -88,6 +88,24 @@ pub fn last_hash(bytes: &[u8]) -> Option<String> {
     Some(line_hash(&body[start..]))
 }
 
+/// Where the chain in `bytes` ends, and the hash of its last line. A last line
+/// without its line feed is torn (a crash during an append) and left out, unless it is
+/// a whole line chained to the one before it: then only its line feed is missing, and
+/// it stays part of the chain (so that dropping one byte cannot make an appender
+/// discard a whole event).
+pub fn chain_end(bytes: &[u8]) -> (usize, Option<String>) {
+    let complete = complete_len(bytes);
+    let tail = &bytes[complete..];
+    let before = last_hash(bytes);
+    if !tail.is_empty()
+        && let Ok(map) = parse_line(tail)
+        && map.get("prev").and_then(Value::as_str) == before.as_deref()
+    {
+        return (bytes.len(), Some(line_hash(tail)));
+    }
+    (complete, before)
+}
+
 /// A history that was read and checked.
 #[derive(Debug, Clone)]
 pub struct Checked {
@@ -109,7 +127,12 @@ pub struct Broken {
 /// Checks every complete line of `bytes` and the chain through them. A torn last
 /// line is not part of the chain (`torn_tail`); anything else wrong is `Broken`.
 pub fn check(bytes: &[u8]) -> Result<Checked, Broken> {
-    let complete = &bytes[..complete_len(bytes)];
+    let (end, _) = chain_end(bytes);
+    let mut whole = bytes[..end].to_vec();
+    if !whole.is_empty() && !whole.ends_with(b"\n") {
+        whole.push(b'\n');
+    }
+    let complete = &whole[..];
     let mut events = Vec::new();
     let mut prev: Option<String> = None;
     let lines = complete
@@ -137,7 +160,7 @@ pub fn check(bytes: &[u8]) -> Result<Checked, Broken> {
     }
     Ok(Checked {
         events,
-        torn_tail: complete.len() != bytes.len(),
+        torn_tail: end != bytes.len(),
     })
 }
 
@@ -224,6 +247,16 @@ mod tests {
         assert_eq!((checked.events.len(), checked.torn_tail), (3, true));
         assert_eq!(last_hash(&torn), last_hash(&bytes));
         assert_eq!(complete_len(&torn), bytes.len());
+        assert_eq!(chain_end(&torn), (bytes.len(), last_hash(&bytes)));
+    }
+
+    #[test]
+    fn a_whole_last_line_without_its_line_feed_stays_in_the_chain() {
+        let bytes = chain(3);
+        let cut = &bytes[..bytes.len() - 1];
+        let checked = check(cut).unwrap();
+        assert_eq!((checked.events.len(), checked.torn_tail), (3, false));
+        assert_eq!(chain_end(cut), (cut.len(), last_hash(&bytes)));
     }
 
     #[test]

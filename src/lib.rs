@@ -44,6 +44,7 @@ use std::path::Path;
 #[derive(Debug, Clone, Default)]
 pub struct Hint {
     options: String,
+    title: String,
 }
 
 impl Hint {
@@ -62,21 +63,21 @@ impl Hint {
         if let Some(path) = license {
             options.push_str(&format!(" --license {}", shell_quote(&path.to_string_lossy())));
         }
-        if let Some(title) = title {
-            options.push_str(&format!(" --title {}", shell_quote(title)));
-        }
         if let Some(dir) = receipt_dir {
             options.push_str(&format!(" --receipt-dir {}", shell_quote(&dir.to_string_lossy())));
         }
-        Hint { options }
+        let title = title.map_or_else(String::new, |t| format!(" --title {}", shell_quote(t)));
+        Hint { options, title }
     }
 
-    /// `eula-gate SUBCOMMAND OPTIONS` (no subcommand for an empty `sub`).
+    /// `eula-gate SUBCOMMAND OPTIONS` (no subcommand for an empty `sub`); `diff`,
+    /// which takes no title, without `--title`.
     pub fn command(&self, sub: &str) -> String {
+        let title = if sub == "diff" { "" } else { &self.title };
         if sub.is_empty() {
-            format!("eula-gate{}", self.options)
+            format!("eula-gate{}{title}", self.options)
         } else {
-            format!("eula-gate {sub}{}", self.options)
+            format!("eula-gate {sub}{}{title}", self.options)
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::cli::ListArgs;
 use crate::error::Result;
-use crate::license::{EMBEDDED_PRODUCT, EMBEDDED_SHA256, sanitize, shown_path};
+use crate::license::{EMBEDDED_PRODUCT, EMBEDDED_SHA256, shown, shown_path};
 use crate::output::print_stdout;
 use crate::product::Product;
 use crate::receipt;
@@ -124,20 +124,18 @@ pub fn run(args: &ListArgs) -> Result<()> {
     for entry in &entries {
         let facts = entry.facts.as_ref();
         let digest = facts.map_or("-", |f| f.license_sha256.as_str());
+        // Each value on one line, whatever a receipt (or a reason quoting it) holds.
         out.push_str(&format!(
             "{:<16} {:<24} {:<12} {:<20} {:<11} {:<12} {:<6} {}\n",
             entry.status,
             entry.product,
             digest.get(..12).unwrap_or(digest),
             facts.map_or("-", |f| f.accepted_at.as_str()),
-            facts.map_or("-", |f| f.method.as_str()),
+            shown(facts.map_or("-", |f| f.method.as_str())),
             facts.and_then(|f| f.context.as_deref()).unwrap_or("-"),
             entry.scope,
-            facts.map_or_else(
-                || entry.reason.clone().unwrap_or_default(),
-                |f| f.title.replace(['\n', '\t'], " ")
-            ),
+            shown(&facts.map_or_else(|| entry.reason.clone().unwrap_or_default(), |f| f.title.clone())),
         ));
     }
-    print_stdout(&sanitize(&out))
+    print_stdout(&out)
 }

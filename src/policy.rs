@@ -178,19 +178,20 @@ pub fn render(product: &Product, sha256: &Digest, approved_by: &str, reference: 
     text
 }
 
-/// The warning for a policy that pins another text of the license than `current`.
-pub fn pins_another_text(policy: &Policy, current: &Digest, title: &str) -> String {
+/// The warning for a policy that pins another text of the license than `current`;
+/// `diff` is the command that shows what changed since the pinned text (without
+/// `--from`).
+pub fn pins_another_text(policy: &Policy, current: &Digest, title: &str, diff: &str) -> String {
     format!(
         "warning: the policy {} (approved by {}, {}) pins another text of the {} for {} \
          (sha256 {}), not this one (sha256 {current}), so it is not consent to this text; see what \
-         changed with `eula-gate diff --product {} --from {}`, and have the new text reviewed",
+         changed with `{diff} --from {}`, and have the new text reviewed",
         shown_path(&policy.file),
         shown(&policy.approved_by),
         shown(&policy.reference),
         shown(title),
         policy.product,
         policy.sha256,
-        policy.product,
         policy.sha256,
     )
 }

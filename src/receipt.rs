@@ -120,11 +120,27 @@ impl Host {
     /// This host.
     pub fn current() -> Host {
         let hostname = rustix::system::uname().nodename().to_string_lossy().into_owned();
-        let machine_id = std::fs::read_to_string("/etc/machine-id")
-            .ok()
-            .and_then(|id| app_specific_machine_id(id.trim(), MACHINE_ID_APP));
+        let machine_id = read_machine_id().and_then(|id| app_specific_machine_id(id.trim(), MACHINE_ID_APP));
         Host { hostname, machine_id }
     }
+}
+
+/// `/etc/machine-id`, when it is a regular file: at most 64 bytes, never blocking on
+/// a FIFO or reading a device.
+fn read_machine_id() -> Option<String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open("/etc/machine-id")
+        .ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut id = String::new();
+    file.take(64).read_to_string(&mut id).ok()?;
+    Some(id)
 }
 
 /// What `systemd-id128 machine-id --app-specific=APP` prints for the machine ID

@@ -237,7 +237,7 @@ impl ReceiptStore {
     }
 
     /// Keeps the normalized text of `license` as `texts/<sha256>.txt`, once: a text
-    /// already kept under its digest is left as it is.
+    /// already kept under its digest is left as it is, unless it is not that text.
     pub fn keep_text(&self, license: &crate::license::License) -> Result<()> {
         let texts = self.texts_dir();
         let fail = |e: std::io::Error| {
@@ -255,10 +255,14 @@ impl ReceiptStore {
         };
         let name = text_name(&license.sha256);
         remove_abandoned_temps(&dir, &name);
-        match rustix::fs::statat(&dir, name.as_str(), AtFlags::SYMLINK_NOFOLLOW) {
-            Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::RegularFile => return Ok(()),
-            Ok(_) | Err(Errno::NOENT) => {}
-            Err(e) => return Err(fail(e.into())),
+        // Kept already, and still that text (and trusted as a receipt would be): done.
+        // Anything else under the name (a changed copy, a link, another user's file)
+        // is replaced.
+        if let Stored::Found(bytes) =
+            self.read_entry(&dir, &name, &texts.join(&name), crate::license::MAX_LICENSE_BYTES)
+            && Digest::of(&bytes) == license.sha256
+        {
+            return Ok(());
         }
         replace_atomically(&dir, &name, license.text.as_bytes()).map_err(fail)
     }
@@ -284,22 +288,34 @@ impl ReceiptStore {
         self.dir.join(history_name(product))
     }
 
-    /// Appends `event` to the history of `product`, chained to the last complete line.
-    /// Appenders take turns under an exclusive lock; a last line torn by a crash is cut
-    /// off first, so it never breaks the chain.
+    /// Appends `event` to the history of `product` (see [`HistoryLock::append`]).
     pub fn append_history(&self, product: &Product, event: &history::Event<'_>) -> Result<()> {
+        self.lock_history(product)?.append(event)
+    }
+
+    /// Opens the history of `product` (made if missing) and takes its exclusive lock,
+    /// held until the returned value is dropped: the gate holds it while it writes the
+    /// receipt and appends, `revoke` while it removes and appends, so the history's
+    /// order is the order in which receipts changed. Judged on an `O_PATH` descriptor
+    /// before it is opened: a link, FIFO or device is never opened.
+    pub fn lock_history(&self, product: &Product) -> Result<HistoryLock> {
         let path = self.history_path(product);
-        let fail = |e: std::io::Error| {
-            Error::io(
-                "append to the history",
-                &path,
-                &e,
-                "check free space and permissions there; the receipt itself is written",
-            )
-        };
+        let fail = |e: std::io::Error| Error::io("open the history", &path, &e, HISTORY_NEXT);
         let dir = self.open_dir_creating()?;
         let name = history_name(product);
-        let flags = OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+        match rustix::fs::statat(&dir, name.as_str(), AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile => {
+                return Err(fail(std::io::Error::other("it is not a regular file")));
+            }
+            Ok(_) | Err(Errno::NOENT) => {}
+            Err(e) => return Err(fail(e.into())),
+        }
+        let flags = OFlags::RDWR
+            | OFlags::CREATE
+            | OFlags::NOFOLLOW
+            | OFlags::NONBLOCK
+            | OFlags::NOCTTY
+            | OFlags::CLOEXEC;
         let fd = rustix::fs::openat(&dir, name.as_str(), flags, Mode::from_raw_mode(0o644))
             .map_err(|e| fail(e.into()))?;
         let st = rustix::fs::fstat(&fd).map_err(|e| fail(e.into()))?;
@@ -325,37 +341,11 @@ impl ReceiptStore {
             rustix::fs::fchmod(&fd, Mode::from_raw_mode(0o644)).map_err(|e| fail(e.into()))?;
         }
         rustix::fs::flock(&fd, FlockOperation::LockExclusive).map_err(|e| fail(e.into()))?;
-        let mut file = File::from(fd);
-        let mut bytes = Vec::new();
-        (&mut file)
-            .take(history::MAX_HISTORY_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(fail)?;
-        if bytes.len() as u64 > history::MAX_HISTORY_BYTES {
-            return Err(fail(std::io::Error::other(format!(
-                "it is larger than {} MiB",
-                history::MAX_HISTORY_BYTES >> 20
-            ))));
-        }
-        let complete = history::complete_len(&bytes);
-        if complete != bytes.len() {
-            file.set_len(complete as u64).map_err(fail)?;
-        }
-        let mut line = history::line(event, history::last_hash(&bytes).as_deref());
-        line.push('\n');
-        rustix::io::pwrite(&file, line.as_bytes(), complete as u64)
-            .map_err(std::io::Error::from)
-            .and_then(|n| {
-                if n == line.len() {
-                    Ok(())
-                } else {
-                    Err(std::io::Error::other("a short write"))
-                }
-            })
-            .and_then(|()| file.sync_all())
-            .map_err(fail)?;
-        let _ = rustix::fs::fsync(&dir);
-        Ok(())
+        Ok(HistoryLock {
+            file: File::from(fd),
+            dir,
+            path,
+        })
     }
 
     /// Reads the history of `product` (at most `MAX_HISTORY_BYTES`), the same way a
@@ -421,6 +411,61 @@ impl ReceiptStore {
 /// `<product>.json`.
 fn receipt_name(product: &Product) -> String {
     format!("{product}.json")
+}
+
+/// A product's history, open and exclusively locked until dropped.
+#[derive(Debug)]
+pub struct HistoryLock {
+    file: File,
+    dir: OwnedFd,
+    path: PathBuf,
+}
+
+/// What to do when the history cannot be written.
+const HISTORY_NEXT: &str = "check free space and permissions there; the history was not appended to";
+
+impl HistoryLock {
+    /// Appends `event`, chained to the last line. A last line torn by a crash is cut
+    /// off first (a whole line that only lacks its line feed is kept), so it never
+    /// breaks the chain; one `pwrite`, then `fsync`.
+    pub fn append(&mut self, event: &history::Event<'_>) -> Result<()> {
+        let fail = |e: std::io::Error| Error::io("append to the history", &self.path, &e, HISTORY_NEXT);
+        let mut bytes = Vec::new();
+        rustix::fs::seek(&self.file, rustix::fs::SeekFrom::Start(0)).map_err(|e| fail(e.into()))?;
+        (&self.file)
+            .take(history::MAX_HISTORY_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(fail)?;
+        if bytes.len() as u64 > history::MAX_HISTORY_BYTES {
+            return Err(fail(std::io::Error::other(format!(
+                "it is larger than {} MiB; move it aside to start a new one",
+                history::MAX_HISTORY_BYTES >> 20
+            ))));
+        }
+        let (end, prev) = history::chain_end(&bytes);
+        if end != bytes.len() {
+            self.file.set_len(end as u64).map_err(fail)?;
+        }
+        let mut line = String::new();
+        if end > 0 && bytes[end - 1] != b'\n' {
+            line.push('\n');
+        }
+        line.push_str(&history::line(event, prev.as_deref()));
+        line.push('\n');
+        rustix::io::pwrite(&self.file, line.as_bytes(), end as u64)
+            .map_err(std::io::Error::from)
+            .and_then(|n| {
+                if n == line.len() {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::other("a short write"))
+                }
+            })
+            .and_then(|()| self.file.sync_all())
+            .map_err(fail)?;
+        let _ = rustix::fs::fsync(&self.dir);
+        Ok(())
+    }
 }
 
 /// `<product>.history.jsonl`.

@@ -260,7 +260,7 @@ fn a_policy_for_an_earlier_text_is_not_consent_and_says_how_to_see_the_changes()
         .stderr_has("pins another text")
         .stderr_has(&old)
         .stderr_has(EMBEDDED_SHA256)
-        .stderr_has(&format!("eula-gate diff --product portsip-pbx --from {old}"));
+        .stderr_has(&format!("`eula-gate diff --from {old}`"));
     assert!(!env.receipt("portsip-pbx").exists());
 }
 
@@ -301,6 +301,32 @@ fn policies_that_others_could_write_are_ignored_with_a_warning() {
     std::fs::remove_file(dir.join("pbx.json")).unwrap();
     std::fs::rename(env.path("elsewhere.json"), dir.join("pbx.json")).unwrap();
     env.run(&["--policy-dir", s(&dir)]).expect_code(0);
+}
+
+#[test]
+fn list_and_history_show_each_value_on_one_line() {
+    // A receipt (or history) someone else wrote must not show rows that are not there.
+    let env = Env::new();
+    env.run(&["--accept-eula"]).expect_code(0);
+    let mut receipt = env.read_receipt("portsip-pbx");
+    receipt.as_object_mut().unwrap().remove("digest");
+    receipt["product"] = "zeta".into();
+    receipt["method"] = "flag\naccepted  fake-product  a47b50dbf693 interactive\tx".into();
+    // A sound digest, so that the reason (an unknown method) quotes the value.
+    let digest = eula_gate::receipt::receipt_digest(receipt.as_object().unwrap());
+    receipt["digest"] = digest.into();
+    std::fs::write(env.receipt("zeta"), receipt.to_string()).unwrap();
+    let table = env.run(&["list"]).expect_code(0).stdout();
+    assert_eq!(table.lines().count(), 3, "{table}");
+    assert!(!table.contains('\t'), "{table}");
+    let path = env.receipts().join("portsip-pbx.history.jsonl");
+    let line = std::fs::read_to_string(&path).unwrap();
+    let mut event: Value = serde_json::from_str(line.trim()).unwrap();
+    event["user"] = "mal\t\tX\n2026-01-01T00:00:00Z  accepted".into();
+    std::fs::write(&path, format!("{event}\n")).unwrap();
+    let shown = env.run(&["history"]).expect_code(0).stdout();
+    assert_eq!(shown.lines().count(), 1, "{shown}");
+    assert!(shown.contains('\u{2424}') && !shown.contains('\t'), "{shown}");
 }
 
 #[test]
@@ -391,6 +417,27 @@ fn history_records_accept_and_revoke_in_a_chain_that_check_verifies() {
             .join(format!("{EMBEDDED_SHA256}.txt"))
             .exists()
     );
+    // Lines removed from the end: the chain alone cannot tell, the receipt can.
+    env.run(&["--accept-eula"]).expect_code(0);
+    env.run(&["history", "--check"]).expect_code(0);
+    let path = env.receipts().join("portsip-pbx.history.jsonl");
+    let full = std::fs::read_to_string(&path).unwrap();
+    let cut: String = full.lines().take(3).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&path, &cut).unwrap();
+    env.run(&["history", "--check"])
+        .expect_code(7)
+        .stderr_has("does not end with the acceptance that wrote the current receipt");
+    // Dropping the last line feed does not make a whole event a torn line to cut off.
+    std::fs::write(&path, full.trim_end_matches('\n')).unwrap();
+    env.run(&["history", "--check"])
+        .expect_code(0)
+        .stderr_has("intact: 5 events");
+    env.run(&["revoke"]).expect_code(0);
+    env.run(&["history", "--check"])
+        .expect_code(0)
+        .stderr_has("intact: 6 events");
+    env.run(&["--accept-eula"]).expect_code(0);
+    env.run(&["revoke"]).expect_code(0);
     // A changed line breaks the chain there: exit 7 naming the line.
     let path = env.receipts().join("portsip-pbx.history.jsonl");
     let text = std::fs::read_to_string(&path).unwrap();
@@ -404,7 +451,7 @@ fn history_records_accept_and_revoke_in_a_chain_that_check_verifies() {
     env.run(&["--accept-eula"]).expect_code(0);
     env.run(&["history", "--check"])
         .expect_code(0)
-        .stderr_has("intact: 5 events");
+        .stderr_has("intact: 9 events");
     let after = std::fs::read_to_string(&path).unwrap();
     assert!(!after.contains("{\"event\":\"acc\n") && after.ends_with('\n'));
 }
@@ -440,4 +487,27 @@ fn diff_shows_word_changes_plainly_when_piped_and_exit_5_without_a_kept_text() {
     ])
     .expect_code(5)
     .stderr_has("no copy of the text");
+}
+
+#[test]
+fn a_changed_kept_text_is_never_shown_as_the_accepted_one_and_is_rewritten() {
+    let env = Env::new();
+    let license = env.file("acme.txt", "Acme EULA\n\nYou may use it.\n");
+    let acme = ["--product", "acme", "--license", s(&license)];
+    env.run(&[&acme[..], &["--accept-eula"]].concat()).expect_code(0);
+    let old = env.run(&["hash", "--license", s(&license)]).stdout();
+    let kept = env.receipts().join("texts").join(format!("{}.txt", old.trim()));
+    std::fs::write(&kept, "Acme EULA\n\nYou may use it, and we may sell your data.\n").unwrap();
+    std::fs::write(&license, "Acme EULA\n\nYou may not use it.\n").unwrap();
+    env.run(&["diff", "--product", "acme", "--license", s(&license)])
+        .expect_code(5)
+        .stderr_has("no copy of the text");
+    // Accepting that text again puts the true copy back.
+    std::fs::write(&license, "Acme EULA\n\nYou may use it.\n").unwrap();
+    env.run(&["revoke", "--product", "acme"]).expect_code(0);
+    env.run(&[&acme[..], &["--accept-eula"]].concat()).expect_code(0);
+    assert_eq!(
+        std::fs::read_to_string(&kept).unwrap(),
+        "Acme EULA\n\nYou may use it.\n"
+    );
 }

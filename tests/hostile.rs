@@ -147,8 +147,9 @@ fn writers_killed_at_random_moments_never_leave_a_partial_receipt() {
             }
         }
         // Whatever moment the kill hit, the history's chain holds (a torn last line is
-        // left out, and the next append cuts it off).
-        run(gate(&dir, &["history", "--product", "p", "--check"])).expect_code(0);
+        // left out, and the next append cuts it off). Its end may lag the receipt until
+        // the next append: `--check` says so, and is run once the writes are done.
+        run(gate(&dir, &["history", "--product", "p", "--json"])).expect_code(0);
         // A leftover temp file is never read as the receipt.
         let verify = run(verify_license(&dir, license));
         assert!(
