@@ -244,7 +244,10 @@ fn the_docker_entrypoint_starts_with_a_receipt_or_run_time_consent() {
 fn the_dockerfile_takes_acceptance_as_a_build_argument() {
     let dockerfile = std::fs::read_to_string(repo("packaging/docker/Dockerfile")).unwrap();
     assert!(dockerfile.contains("ARG EULA_GATE_ACCEPT"));
-    assert!(dockerfile.contains("eula-gate accept --non-interactive --product portsip-pbx"));
+    assert!(
+        dockerfile
+            .contains("eula-gate accept --non-interactive --context docker-build --product portsip-pbx")
+    );
     assert!(dockerfile.contains("ENTRYPOINT [\"/usr/local/bin/entrypoint.sh\"]"));
 }
 
