@@ -18,6 +18,6 @@ digest = receipt.pop("digest", None)
 canonical = json.dumps(receipt, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 if hashlib.sha256(canonical.encode("utf-8")).hexdigest() != digest:
     sys.exit(7)
-if receipt.get("schema") != 1 or receipt.get("product") != product:
+if receipt.get("schema") not in (1, 2) or receipt.get("product") != product:
     sys.exit(7)
 sys.exit(0 if receipt["license"]["sha256"] == expected else 6)
