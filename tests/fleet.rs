@@ -456,6 +456,19 @@ fn the_role_records_the_decision_on_every_host_and_fails_only_the_one_whose_text
             && shown_out.contains("{+our cloud only.+}"),
         "{diff}: {shown:?}"
     );
+
+    // Legal reviews the new text and pins it: host03 records it, superseding its
+    // receipt for the old text.
+    let pin = format!("eula_gate_sha256={changed_sha}");
+    let run = fleet.play("site.yml", &["--limit", "host03", "-e", &pin]);
+    run.expect("host03", 2, 0); // the policy, the receipt
+    let receipt: Value = serde_json::from_slice(&fleet.receipt("host03").unwrap()).unwrap();
+    let old: Value = serde_json::from_slice(&old_host03.unwrap()).unwrap();
+    assert_eq!(receipt["license"]["sha256"], changed_sha.as_str());
+    assert_eq!(
+        (&receipt["method"], &receipt["supersedes"]),
+        (&json!("policy"), &old["digest"])
+    );
 }
 
 #[test]
