@@ -495,6 +495,12 @@ fn the_report_names_hosts_it_cannot_read() {
     assert!(r["reason"].as_str().unwrap().contains("usr/bin/eula-gate"), "{r}");
     assert_eq!(row(&report, "host03")["status"], "missing");
     assert!(table.contains("Reasons:\nhost02 acme-pbx: error: "), "{table}");
+    // Nothing changed on the hosts: the same report, byte for byte.
+    let (again, report_again, table_again) = fleet.report();
+    assert_eq!((report_again, table_again), (report, table));
+    for host in &fleet.hosts {
+        assert_eq!(again.count(host, "changed"), 0, "{}", again.output);
+    }
 }
 
 #[test]
