@@ -6,7 +6,6 @@
 #   sh install.sh --accept-eula=SHA256 # unattended, pinned to the reviewed text
 #   EULA_GATE_ACCEPT=portsip-pbx sh install.sh
 #
-# (Contract revision 2: pass --context install.sh once the receipt carries it.)
 # Stops with eula-gate's exit code when the license is declined (3), when nobody
 # can be asked (4) or on any other failure; nothing is installed then.
 set -eu

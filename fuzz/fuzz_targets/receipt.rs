@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(facts) = check(data, &Product::new("portsip-pbx").unwrap()) else { return };
-    assert!(matches!(facts.method.as_str(), "interactive" | "flag" | "env"));
+    assert!(matches!(facts.method.as_str(), "interactive" | "flag" | "env" | "policy"));
     // An accepted receipt is a JSON object whose digest field is its canonical digest.
     let value: serde_json::Value = serde_json::from_slice(data).expect("accepted receipts are JSON");
     let map = value.as_object().expect("accepted receipts are objects");

@@ -15,7 +15,6 @@ if ! "$gate" verify --quiet --product "$product"; then
     status=0
     # Consent given to this container at run time, per product. eula-gate's own
     # messages (such as "EULA_GATE_ACCEPT=yes is not consent") stay on stderr.
-    # (Contract revision 2: add --context docker once the receipt carries it.)
     "$gate" accept --non-interactive --context docker-entrypoint --product "$product" </dev/null || status=$?
     if [ "$status" -ne 0 ]; then
         "$gate" verify --product "$product" 2>&1 | sed 's/^/entrypoint: /' >&2 || true
