@@ -586,7 +586,8 @@ fn every_shell_example_is_run_here_or_marked_with_the_test_that_runs_its_equival
                     block.line
                 );
                 assert!(
-                    ["json", "python"].contains(&block.info.as_str()),
+                    // Data, output and other tools' configuration: read, not run.
+                    ["json", "python", "text", "yaml", "ruby", "puppet"].contains(&block.info.as_str()),
                     "{doc}:{}: a code block of kind {:?}: name its language (sh for commands) and \
                      teach tests/docs.rs about it",
                     block.line,
