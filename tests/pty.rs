@@ -326,6 +326,25 @@ fn ctrl_backslash_in_the_pager_or_at_the_question_is_ctrl_c() {
     assert!(!env.receipt("portsip-pbx").exists());
 }
 
+/// A key and then Ctrl-\ (or Ctrl-C) at once: the signal key flushes the terminal's
+/// input, so the key the pager's poll saw may be gone when it reads. A blocking read
+/// then waited forever (the signal already handled); a read that never blocks goes
+/// back to the checks. The race is narrow: many rounds, so a regression shows.
+#[test]
+fn a_key_flushed_away_by_ctrl_backslash_never_leaves_the_pager_waiting() {
+    let env = Env::new();
+    for round in 0..40u64 {
+        let mut pty = pager(&env, 24, 80);
+        pty.expect_screen("lines 1-22 of");
+        pty.send(" ");
+        // The signal key a little later each round, to land between poll and read.
+        std::thread::sleep(Duration::from_micros(round % 40 * 5));
+        pty.send([if round % 2 == 0 { 0x1c } else { 0x03 }]);
+        assert_exit(pty.wait(), 130);
+    }
+    assert!(!env.receipt("portsip-pbx").exists());
+}
+
 /// Ctrl-C, Ctrl-\, SIGTERM and a hang-up work also when whoever started the gate
 /// blocked them (a blocked SIGQUIT once left the question waiting forever).
 #[test]

@@ -98,6 +98,53 @@ fn parse_escape(buf: &[u8], more_coming: bool) -> Option<(Key, usize)> {
     Some((key, end + 1))
 }
 
+/// Standard input's terminal, opened again as a description of our own that never
+/// blocks: a signal key (Ctrl-C, Ctrl-\) flushes the terminal's input, so between a
+/// poll that saw a key and the read, the key can vanish, and a blocking read would
+/// then wait forever, past the signal that was already handled. Reads from it say
+/// "nothing yet" instead (EAGAIN), and the wait goes back to poll and its checks.
+/// Setting O_NONBLOCK on standard input itself would change it for every process that
+/// shares it. `None` where it cannot be opened again (no /proc): standard input then.
+#[derive(Debug)]
+pub struct Terminal(Option<std::os::fd::OwnedFd>, std::os::fd::BorrowedFd<'static>);
+
+impl Terminal {
+    /// Opens standard input's terminal again, non-blocking, checked to be that device.
+    pub fn open() -> Terminal {
+        Terminal::reopen(rustix::stdio::stdin())
+    }
+
+    /// Opens the terminal `fd` is open on again (through /proc/self/fd), non-blocking,
+    /// checked to be that device; `None` inside where it cannot be.
+    fn reopen(fd: std::os::fd::BorrowedFd<'static>) -> Terminal {
+        use rustix::fs::{Mode, OFlags};
+        use std::os::fd::AsRawFd;
+        let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+        let same_device = |ours: &std::os::fd::OwnedFd| {
+            matches!(
+                (rustix::fs::fstat(ours), rustix::fs::fstat(fd)),
+                (Ok(a), Ok(b)) if a.st_rdev == b.st_rdev && a.st_ino == b.st_ino
+            ) && rustix::termios::isatty(ours)
+        };
+        let path = format!("/proc/self/fd/{}", fd.as_raw_fd());
+        Terminal(
+            rustix::fs::open(path.as_str(), flags, Mode::empty())
+                .ok()
+                .filter(same_device),
+            fd,
+        )
+    }
+}
+
+impl AsFd for Terminal {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        match &self.0 {
+            Some(fd) => fd.as_fd(),
+            None => self.1,
+        }
+    }
+}
+
 /// Reads keys from a file descriptor in raw mode, buffering partial sequences.
 pub struct KeyReader<Fd: AsFd> {
     fd: Fd,
@@ -152,7 +199,8 @@ impl<Fd: AsFd> KeyReader<Fd> {
                 self.buf.extend_from_slice(&chunk[..n]);
                 true
             }
-            Err(e) => e == rustix::io::Errno::INTR,
+            // Interrupted, or the key vanished (see `Terminal`): back to the checks.
+            Err(e) => e == rustix::io::Errno::INTR || e == rustix::io::Errno::AGAIN,
         }
     }
 }
@@ -189,6 +237,53 @@ mod tests {
         assert_eq!(parse_key(b"\x1b[1;5A", true), Some((Key::Other, 6)));
         assert_eq!(parse_key("é".as_bytes(), true), Some((Key::Char('é'), 2)));
         assert_eq!(parse_key(b"\r", true), Some((Key::Enter, 1)));
+    }
+
+    /// A pseudo-terminal in raw mode: (master, slave), the slave leaked to live as
+    /// long as the test process (a `Terminal` borrows it for 'static).
+    fn raw_pty() -> (std::os::fd::OwnedFd, std::os::fd::BorrowedFd<'static>) {
+        use std::os::fd::FromRawFd;
+        // SAFETY: standard pty setup through libc; each result is checked, and the
+        // slave is never closed (a `Terminal` borrows it for 'static).
+        unsafe {
+            let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
+            assert!(master >= 0);
+            assert_eq!(libc::grantpt(master), 0);
+            assert_eq!(libc::unlockpt(master), 0);
+            let mut name = [0 as libc::c_char; 128];
+            assert_eq!(libc::ptsname_r(master, name.as_mut_ptr(), name.len()), 0);
+            let slave = libc::open(name.as_ptr(), libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
+            assert!(slave >= 0);
+            let slave = std::os::fd::BorrowedFd::borrow_raw(slave);
+            let mut mode = rustix::termios::tcgetattr(slave).unwrap();
+            mode.local_modes -= rustix::termios::LocalModes::ICANON | rustix::termios::LocalModes::ECHO;
+            rustix::termios::tcsetattr(slave, rustix::termios::OptionalActions::Now, &mode).unwrap();
+            (std::os::fd::OwnedFd::from_raw_fd(master), slave)
+        }
+    }
+
+    /// A signal key flushes the terminal's input: a key that poll saw can be gone by the
+    /// read. The read must come back (nothing yet), not wait forever.
+    #[test]
+    fn a_key_flushed_between_poll_and_read_never_blocks_the_read() {
+        let (master, slave) = raw_pty();
+        let terminal = Terminal::reopen(slave);
+        assert!(terminal.0.is_some(), "the terminal was not opened again");
+        rustix::io::write(&master, b" ").unwrap();
+        assert!(wait_readable(&terminal, 2000).unwrap());
+        rustix::termios::tcflush(slave, rustix::termios::QueueSelector::IFlush).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut keys = KeyReader::new(terminal);
+            let alive = keys.fill();
+            let _ = tx.send((alive, keys.buf.len()));
+        });
+        let (alive, buffered) = rx
+            .recv_timeout(std::time::Duration::from_secs(5))
+            .expect("the read blocked on a key that was flushed away");
+        assert!(alive, "taken for a terminal that went away");
+        assert_eq!(buffered, 0);
+        drop(master);
     }
 
     #[test]

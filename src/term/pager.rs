@@ -654,7 +654,7 @@ pub fn page(
     }
     let mut frame = String::new();
     reserve(&mut frame, frame_limit(rows, cols), "screen buffer")?;
-    let mut keys = KeyReader::new(rustix::stdio::stdin());
+    let mut keys = KeyReader::new(super::keys::Terminal::open());
     let screen = Screen::enter()?;
     let mut out = io::stdout();
     loop {

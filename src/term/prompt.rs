@@ -60,7 +60,7 @@ impl<'a> Question<'a> {
             title,
             tries: 0,
             asked: false,
-            input: io::BufReader::with_capacity(MAX_ANSWER_BYTES, TtyInput),
+            input: io::BufReader::with_capacity(MAX_ANSWER_BYTES, TtyInput(super::keys::Terminal::open())),
         }
     }
 
@@ -115,22 +115,22 @@ impl<'a> Question<'a> {
 }
 
 /// Standard input, read through poll so that a signal is seen at once: a read
-/// returns an error when a signal asked the wait to stop.
-struct TtyInput;
+/// returns an error when a signal asked the wait to stop. Reads never block (see
+/// `keys::Terminal`): a line that a signal key flushed away is waited for again.
+struct TtyInput(super::keys::Terminal);
 
 impl io::Read for TtyInput {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let stdin = rustix::stdio::stdin();
         loop {
             if signals::pending_stop().is_some() {
                 return Err(io::Error::other("stopped by a signal"));
             }
-            if !super::keys::wait_readable(&stdin, 200)? {
+            if !super::keys::wait_readable(&self.0, 200)? {
                 continue;
             }
-            match rustix::io::read(stdin, &mut *buf) {
+            match rustix::io::read(&self.0, &mut *buf) {
                 Ok(n) => return Ok(n),
-                Err(rustix::io::Errno::INTR) => continue,
+                Err(rustix::io::Errno::INTR | rustix::io::Errno::AGAIN) => continue,
                 Err(e) => return Err(e.into()),
             }
         }
