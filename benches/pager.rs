@@ -5,35 +5,13 @@
 use eula_gate::license::EMBEDDED_TEXT;
 use eula_gate::term::pager::{Pager, frame_limit};
 use eula_gate::term::wrap::wrap;
+mod common;
+
+use common::{median, report};
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const TEN_MIB: usize = 10 * 1024 * 1024;
-
-fn median(runs: usize, mut f: impl FnMut()) -> Duration {
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[runs / 2]
-}
-
-fn report(name: &str, took: Duration, target: Duration) {
-    let verdict = if took <= target { "ok" } else { "OVER TARGET" };
-    println!(
-        "{name:<44} {:>9.3} ms   (target < {:>3} ms)  {verdict}",
-        ms(took),
-        ms(target)
-    );
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
 
 fn main() {
     let text: String = EMBEDDED_TEXT.repeat(TEN_MIB / EMBEDDED_TEXT.len() + 1);
