@@ -721,23 +721,24 @@ fn revoke(args: &RevokeArgs) -> Result<()> {
     let path = shown_path(&path);
     // Under the history's lock (as the gate writes), so that the receipt read is the
     // one removed and the history's order is the order of the changes.
-    // (Only where there is something to remove: revoke never makes a directory.)
-    let mut history = match store.read(product)? {
-        Stored::Missing => None,
-        _ => match store.lock_history(product) {
-            Ok(lock) => Some(lock),
-            Err(e) => {
-                say(&format!("warning: {e}"));
-                None
-            }
-        },
+    // Only where there is something to remove: revoke never makes a directory, and
+    // never removes, outside the lock, a receipt that a gate is writing now (its
+    // acceptance would then be the history's last word with no receipt behind it).
+    let exists = !matches!(store.read(product)?, Stored::Missing);
+    let mut history = match exists.then(|| store.lock_history(product)) {
+        Some(Ok(lock)) => Some(lock),
+        Some(Err(e)) => {
+            say(&format!("warning: {e}"));
+            None
+        }
+        None => None,
     };
     // What the receipt said, for the history: the text it accepted, where it was valid.
     let withdrawn = match store.read(product)? {
         Stored::Found(bytes) => crate::receipt::check(&bytes, product).ok(),
         _ => None,
     };
-    if store.remove(product)? {
+    if exists && store.remove(product)? {
         say(&format!(
             "removed {path}; the license is no longer accepted for {product}"
         ));
