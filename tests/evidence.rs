@@ -135,6 +135,19 @@ fn every_kind_of_receipt_matches_the_json_schema_and_an_edited_one_does_not() {
         errors.contains("not-a-uuid") && errors.contains("policy"),
         "{errors}"
     );
+    // A final line feed after a value is refused, as verify refuses it (Python's `$`
+    // also matches before one).
+    for (field, value) in [
+        ("accepted_at", "2026-11-30T02:22:06Z\n"),
+        ("receipt_id", "0b7e6a3c-5d1f-4b2a-9c8d-7e6f5a4b3c2d\n"),
+        ("product", "portsip-pbx\n"),
+        ("context", "rpm\n"),
+    ] {
+        let mut edited: Value = serde_json::from_slice(&std::fs::read(&receipts[0]).unwrap()).unwrap();
+        edited[field] = value.into();
+        let bad = env.file("bad.json", edited.to_string());
+        assert_ne!(schema_errors(&[bad]), "", "{field} with a final line feed passed");
+    }
 }
 
 #[test]
