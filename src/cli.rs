@@ -695,10 +695,7 @@ fn hash(args: &HashArgs) -> Result<()> {
     if !args.policy {
         return print_stdout(&format!("{}\n", license.sha256));
     }
-    let product = match &args.text.product {
-        Some(name) => Product::new(name).map_err(|e| Error::Usage(format!("--product {e}")))?,
-        None => Product::embedded(),
-    };
+    let product = product_name(args.text.product.as_deref(), None)?;
     let field = |value: &Option<String>, option: &str| match value.as_deref().map(str::trim) {
         Some(v) if !v.is_empty() => Ok(v.to_owned()),
         _ => Err(Error::Usage(format!("--policy needs a non-empty {option}"))),
@@ -895,15 +892,7 @@ fn diff(args: &DiffArgs) -> Result<()> {
         ));
         return Ok(());
     }
-    let stores = std::iter::once(&locations.primary).chain(locations.system_fallback.as_ref());
-    let mut old = None;
-    for store in stores {
-        if let Some(text) = store.kept_text(&from)? {
-            old = Some(text);
-            break;
-        }
-    }
-    let Some(old) = old else {
+    let Some(old) = locations.kept_text(&from)? else {
         return Err(Error::NoReceipt(format!(
             "no copy of the text with sha256 {from} is kept in {}; texts are kept when they are \
              accepted, so there is nothing to compare with: read the whole text with `{}`",

@@ -88,11 +88,9 @@ pub fn accept(
         });
     }
     // The receipt this acceptance replaces, where the directory written to has a valid one.
-    let replaced = Replaced {
-        digest: (report.receipt == locations.primary.path(product))
-            .then(|| report.receipt_digest.clone())
-            .flatten(),
-    };
+    let replaced = (report.receipt == locations.primary.path(product))
+        .then_some(report.receipt_digest.as_deref())
+        .flatten();
     let record = |method, read_to_end, policy, warnings| {
         let how = How {
             method,
@@ -100,7 +98,7 @@ pub fn accept(
             context: options.context.clone(),
             policy,
         };
-        record(product, license, locations, how, &replaced, warnings)
+        record(product, license, locations, how, replaced, warnings)
     };
     // 2. The flag, pinned or not (a pin was checked in step 0).
     if options.accept_flag.is_some() {
@@ -199,10 +197,7 @@ fn earlier_text(report: &verify::Report, locations: &Locations) -> Option<String
         .receipt_sha256
         .as_ref()
         .filter(|_| report.status == Status::LicenseChanged)?;
-    let stores = std::iter::once(&locations.primary).chain(locations.system_fallback.as_ref());
-    stores
-        .filter_map(|store| store.kept_text(sha256).ok().flatten())
-        .next()
+    locations.kept_text(sha256).ok().flatten()
 }
 
 /// Whether the comma-separated list in `value` names `product`. Spaces and tabs
@@ -292,11 +287,6 @@ struct How {
     policy: Option<PolicyRef>,
 }
 
-/// The receipt an acceptance replaces.
-struct Replaced {
-    digest: Option<String>,
-}
-
 /// Records an acceptance: the text is kept (for `diff`), the receipt written, the
 /// history appended, in that order, so that a receipt never names a text that was not
 /// kept and the history never claims a receipt that was not written.
@@ -305,7 +295,7 @@ fn record(
     license: &License,
     locations: &Locations,
     how: How,
-    replaced: &Replaced,
+    replaced: Option<&str>,
     mut warnings: Vec<String>,
 ) -> Result<Accepted> {
     let store = &locations.primary;
@@ -325,7 +315,7 @@ fn record(
         host: Host::current(),
         context: how.context,
         policy: how.policy,
-        supersedes: replaced.digest.clone(),
+        supersedes: replaced.map(str::to_owned),
     };
     let receipt_json = acceptance.to_receipt();
     let bytes = to_file_bytes(&receipt_json);

@@ -71,6 +71,22 @@ impl Locations {
         })
     }
 
+    /// The kept text whose digest is `sha256`, from the first store that keeps it (the
+    /// primary, then the system one); an error only where no store had it.
+    pub fn kept_text(&self, sha256: &Digest) -> Result<Option<String>> {
+        let mut first_error = None;
+        for store in std::iter::once(&self.primary).chain(self.system_fallback.as_ref()) {
+            match store.kept_text(sha256) {
+                Ok(Some(text)) => return Ok(Some(text)),
+                Ok(None) => {}
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        first_error.map_or(Ok(None), Err)
+    }
+
     fn only(dir: PathBuf) -> Locations {
         Locations {
             primary: ReceiptStore::new(dir),
