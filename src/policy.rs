@@ -7,7 +7,7 @@
 use crate::license::{shown, shown_path};
 use crate::product::{Digest, Product};
 use crate::trusted_path::{self, Missing, PathError, Rule};
-use rustix::fs::{FileType, Mode, OFlags};
+use rustix::fs::FileType;
 use serde_json::{Value, json};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -106,7 +106,6 @@ pub fn load(dir: &Path, product: &Product) -> Found {
 }
 
 fn read_policy(dir: &std::os::fd::OwnedFd, name: &str, file: &Path, euid: u32) -> Result<Policy, String> {
-    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
     let path_fd =
         trusted_path::open_path(dir, std::ffi::OsStr::new(name), file).map_err(|e| e.to_string())?;
     let seen = trusted_path::stat_of(&path_fd, file).map_err(|e| e.to_string())?;
@@ -122,11 +121,9 @@ fn read_policy(dir: &std::os::fd::OwnedFd, name: &str, file: &Path, euid: u32) -
             seen.st_mode & 0o7777
         ));
     }
-    let fd =
-        rustix::fs::openat(dir, name, flags, Mode::empty()).map_err(|e| format!("cannot open it: {e}"))?;
-    if !trusted_path::is_same_file(dir, name, &fd) {
-        return Err("it changed while it was read".into());
-    }
+    // Opened as the file that was judged, or not at all.
+    let fd = trusted_path::open_checked_file(dir, std::ffi::OsStr::new(name), &seen, file)
+        .map_err(|e| e.to_string())?;
     let mut bytes = Vec::new();
     std::fs::File::from(fd)
         .take(MAX_POLICY_BYTES + 1)
