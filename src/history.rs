@@ -128,16 +128,12 @@ pub struct Broken {
 /// line is not part of the chain (`torn_tail`); anything else wrong is `Broken`.
 pub fn check(bytes: &[u8]) -> Result<Checked, Broken> {
     let (end, _) = chain_end(bytes);
-    let mut whole = bytes[..end].to_vec();
-    if !whole.is_empty() && !whole.ends_with(b"\n") {
-        whole.push(b'\n');
-    }
-    let complete = &whole[..];
+    // The lines of the chain (the last may lack its line feed); none in an empty file.
+    let chain = &bytes[..end];
+    let body = chain.strip_suffix(b"\n").unwrap_or(chain);
     let mut events = Vec::new();
     let mut prev: Option<String> = None;
-    let lines = complete
-        .strip_suffix(b"\n")
-        .map(|body| body.split(|&b| b == b'\n'));
+    let lines = (!chain.is_empty()).then(|| body.split(|&b| b == b'\n'));
     for (index, raw) in lines.into_iter().flatten().enumerate() {
         let number = index + 1;
         let broken = |why: String| Broken { line: number, why };
